@@ -1,0 +1,117 @@
+"""``kg build``: load, validate, then publish a new store atomically.
+
+A build is written to a fresh folder under ``var/builds/`` and only then made
+current by swapping the ``var/current`` symlink (an atomic rename). A failed
+build writes nothing, so the last good graph keeps being served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .config import Settings
+from .sources import data_files, load, load_shapes, ontology_files, shapes_files
+from .validate import Report, validate
+
+KEEP_BUILDS = 3
+
+
+class BuildFailed(Exception):
+    def __init__(self, report: Report):
+        super().__init__(report.render())
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    triples: int
+    graphs: int
+    files: int
+    seconds: float
+
+
+def inputs_digest(settings: Settings) -> str:
+    """A checksum of every input file, to tell builds apart."""
+    h = hashlib.sha256()
+    paths = ontology_files(settings) + shapes_files(settings) + [f.path for f in data_files(settings)]
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def build(settings: Settings, progress=print) -> BuildResult:
+    started = time.monotonic()
+    progress("reading ontology and data")
+    loaded = load(settings, progress=progress)
+    progress("validating against the SHACL shapes")
+    report = validate(loaded, load_shapes(settings))
+    if not report.conforms:
+        raise BuildFailed(report)
+
+    settings.builds.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    target = settings.builds / stamp
+    progress(f"writing store {target.name}")
+    try:
+        meta = _write_store(settings, loaded, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # never leave a half-written build
+        raise
+    publish(settings, target)
+    prune(settings)
+    seconds = time.monotonic() - started
+    progress(f"published {meta['triples']} triples in {meta['graphs']} graphs ({seconds:.1f} s)")
+    return BuildResult(target, meta["triples"], meta["graphs"], meta["files"], seconds)
+
+
+def _write_store(settings: Settings, loaded, target: Path) -> dict:
+    target.mkdir(parents=True)
+    store = ox.Store(str(target / "store"))
+    store.bulk_load(loaded.dataset.serialize(format="nquads", encoding="utf-8"),
+                    ox.RdfFormat.N_QUADS)
+    store.flush()
+    meta = {
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "triples": len(store),
+        "graphs": sum(1 for _ in store.named_graphs()),
+        "files": len(loaded.files),
+        "base": settings.base,
+        "inputs_sha256": inputs_digest(settings),
+    }
+    del store  # release the database lock before anyone opens it read-only
+    (target / "build.json").write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def publish(settings: Settings, target: Path) -> None:
+    """Point ``current`` at ``target`` in one atomic rename."""
+    link = settings.current
+    tmp = link.with_name(f".current-{os.getpid()}")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(tmp, link)
+
+
+def prune(settings: Settings) -> None:
+    """Keep the newest few builds; readers of an older one get time to move."""
+    current = Path(os.path.realpath(settings.current))
+    builds = sorted((p for p in settings.builds.iterdir() if p.is_dir()), key=lambda p: p.name)
+    for old in builds[:-KEEP_BUILDS]:
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_info(settings: Settings) -> dict | None:
+    meta = settings.current / "build.json"
+    return json.loads(meta.read_text()) if meta.exists() else None

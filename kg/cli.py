@@ -1,0 +1,169 @@
+"""The ``kg`` command: build, validate, query, export and serve the atlas."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from . import queries as named
+from .build import BuildFailed, build
+from .config import Settings
+from .namespaces import CANONICAL_BASE
+from .sources import SourceError, load, load_shapes
+from .store import RDF_FORMATS, OxigraphStore
+from .validate import validate as run_validation
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@click.group()
+@click.version_option(package_name="integration-atlas")
+def main():
+    """The integration atlas: a knowledge graph of England's health and
+    social care integration programmes."""
+
+
+@main.command("build")
+@click.option("--quiet", is_flag=True, help="Print only the summary or the report.")
+def build_cmd(quiet):
+    """Load ontology and data, validate, and publish a new build."""
+    settings = _settings()
+    progress = (lambda _msg: None) if quiet else (lambda msg: click.echo(f"... {msg}", err=True))
+    try:
+        result = build(settings, progress=progress)
+    except BuildFailed as exc:
+        click.echo(exc.report.render(), err=True)
+        click.echo("\nBuild stopped: the previous build is still the current one.", err=True)
+        sys.exit(1)
+    except SourceError as exc:
+        click.echo(f"Build stopped: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Built {result.triples} triples in {result.graphs} graphs from "
+               f"{result.files} data files: {result.path}")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate_cmd(files):
+    """Check data FILES (default: all of data/) against the SHACL shapes."""
+    settings = _settings()
+    try:
+        loaded = load(settings, only=list(files) or None)
+    except SourceError as exc:
+        click.echo(f"Cannot validate: {exc}", err=True)
+        sys.exit(2)
+    report = run_validation(loaded, load_shapes(settings))
+    click.echo(report.render(), err=not report.conforms)
+    sys.exit(0 if report.conforms else 1)
+
+
+def _bindings(params: tuple[str, ...], query: named.NamedQuery | None, base: str):
+    values = dict(query.params) if query else {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected NAME=IRI, got {p!r}", param_hint="--param")
+        values[key] = value
+    subs = {}
+    for key, iri in values.items():
+        if iri.startswith(CANONICAL_BASE) and base != CANONICAL_BASE:
+            iri = base + iri[len(CANONICAL_BASE):]
+        subs[ox.Variable(key)] = ox.NamedNode(iri)
+    return subs
+
+
+def _cell(term) -> str:
+    return "" if term is None else term.value
+
+
+@main.command("query")
+@click.argument("query_or_file")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--param", "params", multiple=True, help="Bind NAME=IRI (repeatable).")
+def query_cmd(query_or_file, fmt, params):
+    """Run SPARQL against the current build.
+
+    QUERY_OR_FILE is query text, a .rq file, or the name of a named query
+    (see 'kg queries')."""
+    settings = _settings()
+    nq = None
+    if query_or_file in named.all_queries():
+        nq = named.get(query_or_file)
+        text = nq.text
+    elif query_or_file.endswith(".rq") and Path(query_or_file).exists():
+        text = Path(query_or_file).read_text(encoding="utf-8")
+    else:
+        text = query_or_file
+    store = OxigraphStore.open_current(settings)
+    try:
+        result = store.query(text, substitutions=_bindings(params, nq, settings.base))
+    except SyntaxError as exc:
+        click.echo(f"Malformed query: {exc}", err=True)
+        sys.exit(2)
+    out = sys.stdout
+    if isinstance(result, ox.QueryBoolean):
+        click.echo(json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower())
+        return
+    if isinstance(result, ox.QueryTriples):
+        click.echo(ox.serialize(list(result), format=ox.RdfFormat.TURTLE).decode())
+        return
+    names = [v.value for v in result.variables]
+    rows = [[_cell(sol[n]) for n in names] for sol in result]
+    if fmt == "json":
+        json.dump([dict(zip(names, r)) for r in rows], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        w = csv.writer(out)
+        w.writerow(names)
+        w.writerows(rows)
+    else:
+        widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
+        fmt_row = lambda r: "  ".join(c[:w].ljust(w) for c, w in zip(r, widths))  # noqa: E731
+        click.echo(fmt_row(names))
+        click.echo("  ".join("-" * w for w in widths))
+        for r in rows:
+            click.echo(fmt_row(r))
+        click.echo(f"({len(rows)} rows)", err=True)
+
+
+@main.command("queries")
+def queries_cmd():
+    """List the named queries."""
+    for q in named.all_queries().values():
+        click.echo(f"{q.name}: {q.title}\n    {q.description}")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout).")
+def export_cmd(fmt, output):
+    """Write the whole current build (every named graph) in FORMAT."""
+    store = OxigraphStore.open_current(_settings())
+    if output:
+        tmp = output.with_name(output.name + ".part")
+        with open(tmp, "wb") as fh:
+            store.dump(fh, fmt)
+        tmp.replace(output)
+    else:
+        store.dump(sys.stdout.buffer, fmt)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_cmd(host, port):
+    """Serve the atlas under a production WSGI server (gunicorn)."""
+    from web.server import serve
+
+    serve(_settings(), host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

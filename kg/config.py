@@ -1,0 +1,65 @@
+"""Settings, read once from the environment (``KG_*`` variables)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .namespaces import CANONICAL_BASE
+
+#: The project checkout: ontology/, data/ and var/ live beside the packages.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    data_dir: Path = PROJECT_ROOT / "data"
+    #: Where builds, the current-build pointer and dumps are kept.
+    home: Path = PROJECT_ROOT / "var"
+    #: Base of every instance IRI in the built graph.
+    base: str = CANONICAL_BASE
+    #: The address the service is reached at (used in service descriptions).
+    public_url: str = "http://127.0.0.1:5000/"
+    #: Seconds a SPARQL query may run before it is stopped.
+    query_timeout: float = 5.0
+    #: Most rows a SELECT returns through the endpoint.
+    max_rows: int = 10_000
+    #: Largest request body accepted, in bytes.
+    max_body: int = 1_000_000
+    #: Query worker processes.
+    workers: int = 2
+
+    @property
+    def current(self) -> Path:
+        """Pointer (a symlink) to the build being served."""
+        return self.home / "current"
+
+    @property
+    def builds(self) -> Path:
+        return self.home / "builds"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        values = dict(
+            ontology_dir=_env_path("KG_ONTOLOGY_DIR", cls.ontology_dir),
+            data_dir=_env_path("KG_DATA_DIR", cls.data_dir),
+            home=_env_path("KG_HOME", cls.home),
+            base=env.get("KG_BASE", cls.base),
+            public_url=env.get("KG_PUBLIC_URL", cls.public_url),
+            query_timeout=float(env.get("KG_QUERY_TIMEOUT", cls.query_timeout)),
+            max_rows=int(env.get("KG_MAX_ROWS", cls.max_rows)),
+            max_body=int(env.get("KG_MAX_BODY", cls.max_body)),
+            workers=int(env.get("KG_WORKERS", cls.workers)),
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if not values["base"].endswith("/"):
+            values["base"] += "/"
+        return cls(**values)

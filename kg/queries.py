@@ -1,0 +1,56 @@
+"""Named SPARQL queries, kept as ``.rq`` files in ``kg/queries/``.
+
+Each file starts with comment lines that describe it::
+
+    # title: Lineage of a programme
+    # description: What came before and after a programme, with dates and sources.
+    # param: programme = https://w3id.org/integration-atlas/id/programme/vanguards
+
+Parameters are bound as values (Oxigraph substitutions, or a VALUES block for
+remote stores), never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUERY_DIR = Path(__file__).parent / "queries"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    #: Parameter name -> default IRI (under the canonical base).
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _parse(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "param":
+            pname, _, default = value.partition("=")
+            params[pname.strip()] = default.strip()
+        elif key:
+            meta[key] = value
+    return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params)
+
+
+def all_queries() -> dict[str, NamedQuery]:
+    return {p.stem: _parse(p) for p in sorted(QUERY_DIR.glob("*.rq"))}
+
+
+def get(name: str) -> NamedQuery:
+    queries = all_queries()
+    if name not in queries:
+        raise KeyError(f"no named query {name!r}; known: {', '.join(queries)}")
+    return queries[name]

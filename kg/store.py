@@ -1,0 +1,96 @@
+"""The graph store behind the service: one small interface, two engines.
+
+``Store`` is what the rest of the code talks to. ``OxigraphStore`` is the
+embedded default (an on-disk Oxigraph database written by ``kg build``).
+A remote SPARQL 1.1 store can implement the same interface.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, Iterable, Protocol
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES
+
+#: File extensions and media types of the RDF formats we read and write.
+RDF_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdf": ox.RdfFormat.RDF_XML,
+}
+QUAD_FORMATS = {"nq", "trig"}
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+class Store(Protocol):
+    """What the service needs from a graph store."""
+
+    def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
+              named_graph_uris: Iterable[str] = (), substitutions=None): ...
+
+    def dump(self, output: IO[bytes], fmt: str) -> None: ...
+
+    def graph_names(self) -> list[str]: ...
+
+    def __len__(self) -> int: ...
+
+
+class OxigraphStore:
+    """The embedded store: a read-only view of one on-disk build."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._db = ox.Store.read_only(str(self.path))
+
+    @classmethod
+    def open_current(cls, settings) -> "OxigraphStore":
+        target = settings.current
+        if not target.exists():
+            raise FileNotFoundError(
+                f"No build found at {target}. Run 'kg build' first.")
+        return cls(os.path.realpath(target) + "/store")
+
+    def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
+              named_graph_uris: Iterable[str] = (), substitutions=None):
+        """Run a query; ``substitutions`` binds variables to terms. The default graph is the union of all graphs unless
+        the request names default graphs (SPARQL protocol ``default-graph-uri``)."""
+        defaults = [ox.NamedNode(u) for u in default_graph_uris]
+        named = [ox.NamedNode(u) for u in named_graph_uris]
+        kwargs = {}
+        if defaults:
+            kwargs["default_graph"] = defaults
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named:
+            kwargs["named_graphs"] = named
+        if substitutions:
+            kwargs["substitutions"] = substitutions
+        return self._db.query(sparql, **kwargs)
+
+    def dump(self, output: IO[bytes], fmt: str) -> None:
+        """Write every graph: quads for N-Quads/TriG, the union otherwise."""
+        if fmt in QUAD_FORMATS:
+            self._db.dump(output, RDF_FORMATS[fmt])
+            return
+        # Triple formats cannot carry graph names: stream the union of graphs.
+        # A triple stated in two files is written twice; parsers merge them.
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._db)
+        ox.serialize(triples, output, RDF_FORMATS[fmt], prefixes=PREFIXES)
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._db.named_graphs())
+
+    def __len__(self) -> int:
+        return len(self._db)

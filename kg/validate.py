@@ -1,0 +1,106 @@
+"""SHACL validation with a report a person can act on.
+
+The shapes graph is always passed explicitly: given none, pyshacl would take
+shapes from the data itself, and data could then switch its own checks off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from .sources import LoadedData
+
+
+class ShapesError(Exception):
+    """The shapes themselves are broken; no data report can be made."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    files: tuple[str, ...]
+    focus: str
+    path: str
+    message: str
+    severity: str
+    shape: str
+    value: str = ""
+
+    def render(self) -> str:
+        where = ", ".join(self.files) or "(ontology or no file)"
+        lines = [f"{where}: {self.severity}", f"  focus node: {self.focus}"]
+        if self.path:
+            lines.append(f"  path:       {self.path}")
+        if self.value:
+            lines.append(f"  value:      {self.value}")
+        lines.append(f"  message:    {self.message}")
+        lines.append(f"  shape:      {self.shape}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    results_graph: Graph | None = None
+
+    def render(self) -> str:
+        if self.conforms:
+            return "Validation passed: the data conforms to the shapes."
+        head = f"Validation failed: {len(self.violations)} problem(s).\n"
+        return head + "\n\n".join(v.render() for v in self.violations)
+
+
+def _show(graph: Graph, node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, Literal):
+        return repr(str(node)) + (f"^^{node.datatype}" if node.datatype else "")
+    if isinstance(node, BNode):
+        # A path such as ( ia:a ia:b ) or a blank focus node; show its shape.
+        items = list(graph.items(node)) if (node, RDF.first, None) in graph else []
+        return "(" + " / ".join(str(i) for i in items) + ")" if items else f"_:{node}"
+    return str(node)
+
+
+def _shape_name(shapes: Graph, shape) -> str:
+    """A readable name for a shape: its IRI, or its parent's IRI and sh:name."""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    parent = shapes.value(predicate=SH.property, object=shape)
+    name = shapes.value(shape, SH.name)
+    if parent is not None:
+        return f"{parent} / {name or 'property'}"
+    return str(name) if name else "(anonymous shape)"
+
+
+def validate(loaded: LoadedData, shapes: Graph) -> Report:
+    data = loaded.union()
+    conforms, results, _text = shacl_validate(
+        data, shacl_graph=shapes, advanced=True, inference=None,
+        allow_warnings=True, abort_on_first=False,
+    )
+    if not isinstance(results, Graph):
+        # pyshacl reports a broken shapes graph this way (a ValidationFailure).
+        raise ShapesError(f"The shapes cannot be run: {getattr(results, 'message', results)}")
+    violations = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(r, SH.focusNode)
+        files = tuple(sorted(loaded.subject_files.get(focus, ())))
+        severity = results.value(r, SH.resultSeverity)
+        violations.append(Violation(
+            files=files,
+            focus=_show(results, focus),
+            path=_show(results, results.value(r, SH.resultPath)),
+            message=str(results.value(r, SH.resultMessage) or "constraint not met"),
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            shape=_shape_name(shapes, results.value(r, SH.sourceShape)),
+            value=_show(results, results.value(r, SH.value)),
+        ))
+    violations.sort(key=lambda v: (v.files, v.focus, v.path, v.message))
+    return Report(bool(conforms), violations, results)
