@@ -14,7 +14,7 @@ from . import queries as named
 from .build import BuildFailed, build
 from .config import Settings
 from .namespaces import CANONICAL_BASE
-from .sources import SourceError, load, load_shapes
+from .sources import SourceError, data_files, load, load_shapes
 from .store import RDF_FORMATS, OxigraphStore
 from .validate import validate as run_validation
 
@@ -51,11 +51,20 @@ def build_cmd(quiet):
 
 @main.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def validate_cmd(files):
-    """Check data FILES (default: all of data/) against the SHACL shapes."""
+@click.option("--alone", is_flag=True,
+              help="Check FILES by themselves, without the rest of data/ as context.")
+def validate_cmd(files, alone):
+    """Check data FILES against the SHACL shapes, with the ontology.
+
+    FILES are checked together with the rest of data/ (so links to existing
+    resources resolve), unless --alone. With no FILES, all of data/."""
     settings = _settings()
     try:
-        loaded = load(settings, only=list(files) or None)
+        only = list(files) or None
+        if only and not alone:
+            given = {p.resolve() for p in only}
+            only = [f.path for f in data_files(settings) if f.path not in given] + only
+        loaded = load(settings, only=only)
     except SourceError as exc:
         click.echo(f"Cannot validate: {exc}", err=True)
         sys.exit(2)

@@ -8,9 +8,10 @@ validation report can name the file a bad node lives in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .config import Settings
@@ -66,6 +67,14 @@ def parse_file(path: Path) -> Graph:
     return g
 
 
+def canonical(node: Node) -> Node:
+    """Write xsd:decimal values in canonical form ("8", not "8.0"), as the
+    store does, so a graph read back from any export equals the build."""
+    if isinstance(node, Literal) and node.datatype == XSD.decimal and not node.ill_typed:
+        return Literal(format(Decimal(str(node)).normalize(), "f"), datatype=XSD.decimal)
+    return node
+
+
 def rebase(node: Node, base: str) -> Node:
     """Move an IRI from the canonical base to ``base`` (ontology IRIs stay)."""
     if base == CANONICAL_BASE or not isinstance(node, URIRef):
@@ -93,7 +102,7 @@ class LoadedData:
     def union(self) -> Graph:
         """All triples of every graph in one graph (what SHACL validates)."""
         g = Graph()
-        for ctx in self.dataset.contexts():
+        for ctx in self.dataset.graphs():
             for t in ctx:
                 g.add(t)
         return g
@@ -113,7 +122,7 @@ def load(settings: Settings, only: list[Path] | None = None, progress=None) -> L
         g = parse_file(f.path)
         target = ds.graph(graph_name(settings, f.name))
         for s, p, o in g:
-            s, o = rebase(s, settings.base), rebase(o, settings.base)
+            s, o = rebase(s, settings.base), canonical(rebase(o, settings.base))
             target.add((s, p, o))
             subject_files.setdefault(s, set()).add(f.name)
     return LoadedData(ds, subject_files, files)

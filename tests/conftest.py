@@ -1,0 +1,109 @@
+"""Shared fixtures: a real build of the real data, and a real HTTP server.
+
+The session builds the graph once into a temporary home and starts
+``kg serve`` (gunicorn) on a free loopback port against it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.config import PROJECT_ROOT, Settings
+from kg.store import OxigraphStore
+
+KG = [sys.executable, "-m", "kg.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Settings:
+    """Settings of a fresh build of the real ontology and data."""
+    home = tmp_path_factory.mktemp("kg-home")
+    settings = Settings.from_env(home=home)
+    build(settings, progress=lambda _m: None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def store(built) -> OxigraphStore:
+    return OxigraphStore.open_current(built)
+
+
+def kg_env(settings: Settings, **extra) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "KG_HOME": str(settings.home),
+        "KG_DATA_DIR": str(settings.data_dir),
+        "KG_ONTOLOGY_DIR": str(settings.ontology_dir),
+        "KG_BASE": settings.base,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    })
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_kg(settings: Settings, *args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([*KG, *args], env=kg_env(settings, **env), cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = Path(settings.home) / f"server-{self.port}.log"
+        self._log = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [*KG, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=kg_env(settings, KG_PUBLIC_URL=self.url + "/", **env), cwd=PROJECT_ROOT,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(self.url + "/-/health", proc=self.proc)
+        except Exception:
+            self.stop()
+            raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(built):
+    """A real gunicorn server running ``kg serve`` on the session build."""
+    server = LiveServer(built)
+    yield server
+    server.stop()
