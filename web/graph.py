@@ -1,0 +1,45 @@
+"""The app's handle on the current build.
+
+Opens the build that ``var/current`` points at, and reopens it when a new
+build is published, so ``kg build`` never needs a server restart and a failed
+build leaves the last good graph in service.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import current_app
+
+from kg.config import Settings
+from kg.store import OxigraphStore
+
+
+class CurrentGraph:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._store: OxigraphStore | None = None
+
+    def target(self) -> str:
+        """The build folder currently published (changes on every build)."""
+        return os.path.realpath(self.settings.current)
+
+    def store(self) -> OxigraphStore:
+        target = self.target()
+        if target != self._target:
+            with self._lock:
+                if target != self._target:
+                    self._store = OxigraphStore(os.path.join(target, "store"))
+                    self._target = target
+        return self._store
+
+
+def current_graph() -> CurrentGraph:
+    return current_app.extensions["kg_graph"]
+
+
+def current_store() -> OxigraphStore:
+    return current_graph().store()
