@@ -168,6 +168,15 @@ CASES = {
         f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
         f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
         f'{EVENT} ; ia:about t:prog ; ia:date "2010-06-20"^^xsd:date ; ia:datePrecision precision:day .'),
+    "EventInProgrammeLifetime/year-precision-before-start": (
+        "EventInProgrammeLifetime",
+        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
+        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
+        f'{EVENT} ; ia:about t:prog ; ia:date "2009-01-01"^^xsd:date ; ia:datePrecision precision:year .',
+        # A year-precision date in the start year is inside the lifetime.
+        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
+        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
+        f'{EVENT} ; ia:about t:prog ; ia:date "2010-01-01"^^xsd:date ; ia:datePrecision precision:year .'),
     "DisputeSameSubject/different-subjects": (
         "DisputeSameSubject",
         f'{FIGURE} ; ia:value 1.0 ; ia:disputes t:other .\n'
