@@ -1,4 +1,10 @@
-"""Run the app under gunicorn (a production WSGI server, debug off)."""
+"""Run the app under gunicorn (a production WSGI server, debug off).
+
+One gunicorn process with threads (``gthread``) serves HTTP; SPARQL queries
+run in that process's pool of killable worker processes
+(``web.query_workers``), started once gunicorn's worker is up, so a runaway
+query holds one query worker while other clients keep being answered.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +27,36 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
+def _start_query_workers(settings: Settings):
+    def post_worker_init(_worker):
+        from .query_workers import get_pool
+
+        get_pool(settings.workers).wait_ready(60)
+    return post_worker_init
+
+
+def _stop_query_workers(_server, _worker):
+    from .query_workers import close_pool
+
+    close_pool()
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None:
     from . import create_app
 
     app = create_app(settings)
+    app.debug = False
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": 1,
         "worker_class": "gthread",
-        "threads": 8,
+        # Enough threads that requests waiting on query workers never starve
+        # the rest (pages, health checks, queued queries).
+        "threads": max(8, 4 * max(2, settings.workers)),
         "accesslog": "-",
         "timeout": 120,
+        # Long GET queries: gunicorn's largest request line.
+        "limit_request_line": 8190,
+        "post_worker_init": _start_query_workers(settings),
+        "worker_exit": _stop_query_workers,
     }).run()

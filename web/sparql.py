@@ -1,5 +1,452 @@
-"""The SPARQL 1.1 endpoint (``/sparql``)."""
+"""The SPARQL 1.1 endpoint (``/sparql``): protocol, negotiation, limits.
 
-from flask import Blueprint
+* Queries by ``GET ?query=``, ``POST application/x-www-form-urlencoded`` and
+  ``POST application/sparql-query``, with ``default-graph-uri`` and
+  ``named-graph-uri`` (graphs the store holds; an unknown one is empty).
+* Results negotiated by ``Accept`` (q-values) or the ``format`` parameter
+  (``web.negotiation``); 406 when nothing acceptable can be produced;
+  ``Vary: Accept`` on every response.
+* ``GET /sparql`` without a query: the service description as RDF, or the
+  query page for a browser.
+* Read-only: updates (``update=``, ``application/sparql-update``, or update
+  text sent as a query) and Graph Store writes get 403.
+* Every query runs in a killable worker process (``web.query_workers``)
+  under the time limit, after a check of its parse tree (``web.safety``).
+* Parameters ``$name=value`` bind query variables as values (IRIs or
+  strings) through Oxigraph substitutions; they never become query text.
+
+Errors are plain text and say what was wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kg import queries as named_queries
+from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
+
+from . import negotiation as neg
+from .graph import current_graph
+from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
 
 bp = Blueprint("sparql", __name__)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
+    "Access-Control-Expose-Headers": "Content-Type, Link, Server-Timing, X-Truncated, X-Row-Limit, X-Rows",
+    "Access-Control-Max-Age": "86400",
+}
+QUERY_TYPES = ("application/sparql-query",)
+FORM_TYPE = "application/x-www-form-urlencoded"
+UPDATE_TYPE = "application/sparql-update"
+RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
+             "application/n-quads", "application/trig", "text/n3"}
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _settings():
+    return current_app.config["KG"]
+
+
+def endpoint_url(settings) -> str:
+    return settings.public_url.rstrip("/") + "/sparql"
+
+
+def text_response(status: int, message: str, headers: dict | None = None) -> Response:
+    return Response(message.rstrip("\n") + "\n", status=status, headers=headers or {},
+                    content_type="text/plain; charset=utf-8")
+
+
+@bp.after_request
+def _cors_and_vary(response: Response) -> Response:
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc):
+    return text_response(413, (
+        f"Request body too large: the limit is {_settings().max_body} bytes (KG_MAX_BODY). "
+        "Send a shorter query."))
+
+
+# --------------------------------------------------------------------------
+# Reading the request
+# --------------------------------------------------------------------------
+
+class Operation:
+    def __init__(self):
+        self.query: str | None = None
+        self.update = False
+        self.default_graphs: list[str] = []
+        self.named_graphs: list[str] = []
+        self.substitutions: list[tuple[str, str, str]] = []
+        self.format_values: list[str] = []
+        self.params: dict[str, str] = {}  # $name -> raw value, for the query page
+
+
+def _check_charset() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, (
+            f"Unsupported charset {charset!r}: send the request body as UTF-8 "
+            "(Content-Type: ...; charset=utf-8)."))
+
+
+def _read_body() -> str:
+    data = request.get_data(cache=False)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"The request body is not valid UTF-8 ({exc}).") from None
+
+
+def read_operation() -> Operation:
+    op = Operation()
+    settings = _settings()
+    if request.content_length and request.content_length > settings.max_body:
+        raise RequestEntityTooLarge()
+    request.max_form_memory_size = settings.max_body
+    params = [request.args]
+    queries: list[str] = list(request.args.getlist("query"))
+    updates: list[str] = list(request.args.getlist("update"))
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if ("graph" in request.args or "default" in request.args or mimetype in RDF_TYPES):
+            raise ProtocolError(403, (
+                "This endpoint is read-only: Graph Store Protocol writes are not accepted, "
+                "and the data was not changed."))
+        if mimetype == UPDATE_TYPE:
+            raise ProtocolError(403, _update_refused())
+        if not mimetype:
+            raise ProtocolError(400, (
+                "POST without a Content-Type: send the query as "
+                "application/x-www-form-urlencoded (query=...) or as application/sparql-query."))
+        _check_charset()
+        if mimetype == FORM_TYPE:
+            form = request.form
+            params.append(form)
+            queries += form.getlist("query")
+            updates += form.getlist("update")
+        elif mimetype in QUERY_TYPES:
+            if queries:
+                raise ProtocolError(400, (
+                    "The query was sent twice: in the body (application/sparql-query) and as a "
+                    "query parameter. Send it once."))
+            queries = [_read_body()]
+        else:
+            raise ProtocolError(415, (
+                f"Unsupported Content-Type {mimetype!r}: send the query as "
+                "application/x-www-form-urlencoded (query=...) or as application/sparql-query."))
+    if updates:
+        raise ProtocolError(403, _update_refused())
+    if len(queries) > 1:
+        raise ProtocolError(400, (
+            f"{len(queries)} query parameters were given; send exactly one query."))
+    if queries:
+        op.query = queries[0]
+        if not op.query.strip():
+            raise ProtocolError(400, "The query is empty.")
+    for source in params:
+        op.default_graphs += source.getlist("default-graph-uri")
+        op.named_graphs += source.getlist("named-graph-uri")
+        op.format_values += source.getlist("format")
+        for key in source:
+            if key.startswith("$") and len(key) > 1:
+                op.params[key[1:]] = source.get(key)
+    for graph in (*op.default_graphs, *op.named_graphs):
+        _check_iri(graph, "default-graph-uri/named-graph-uri")
+    for name, value in op.params.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ProtocolError(400, f"Bad parameter name ${name}: use a SPARQL variable name.")
+        value = value.strip()
+        if value.startswith("<") and value.endswith(">"):
+            value = value[1:-1]
+            _check_iri(value, f"${name}")
+            op.substitutions.append((name, "iri", value))
+        elif SCHEME.match(value) and " " not in value:
+            _check_iri(value, f"${name}")
+            op.substitutions.append((name, "iri", value))
+        else:
+            op.substitutions.append((name, "literal", value))
+    return op
+
+
+def _check_iri(value: str, what: str) -> None:
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ProtocolError(400, f"{what}: {value!r} is not a valid absolute IRI ({exc}).") from None
+
+
+def _update_refused() -> str:
+    from .safety import UPDATE_REFUSED
+    return UPDATE_REFUSED
+
+
+# --------------------------------------------------------------------------
+# Routes
+# --------------------------------------------------------------------------
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def endpoint():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, HEAD, OPTIONS"})
+    if request.method in ("PUT", "DELETE", "PATCH"):
+        return text_response(403, (
+            f"This endpoint is read-only: {request.method} (a Graph Store write) is not accepted, "
+            "and the data was not changed. Query with GET or POST."),
+            {"Allow": "GET, POST, HEAD, OPTIONS"})
+    try:
+        op = read_operation()
+    except ProtocolError as exc:
+        return text_response(exc.status, exc.message)
+    if op.query is None:
+        return describe_or_page(op)
+    return run_query(op)
+
+
+@bp.route("/store", methods=["PUT", "POST", "DELETE", "PATCH"])
+def graph_store_write():
+    return text_response(403, (
+        "This service is read-only: Graph Store Protocol writes are not accepted, "
+        "and the data was not changed."))
+
+
+def run_query(op: Operation) -> Response:
+    settings = _settings()
+    try:
+        formats = {form: neg.choose(table, request.headers.get("Accept"), op.format_values)
+                   for form, table in neg.TABLES.items()}
+    except neg.UnknownFormat as exc:
+        return text_response(406, str(exc))
+    keys = {form: (f.key if f else None) for form, f in formats.items()}
+    graph = current_graph()
+    req = {
+        "query": op.query,
+        "store": os.path.join(graph.target(), "store"),
+        "base_iri": endpoint_url(settings),
+        "default_graphs": op.default_graphs,
+        "named_graphs": op.named_graphs,
+        "substitutions": op.substitutions,
+        "formats": keys,
+        "accept": request.headers.get("Accept", ""),
+        "format_values": op.format_values,
+        "max_rows": settings.max_rows,
+        "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
+    }
+    wants_html = all(k == "html" for k in keys.values() if k)
+    started = time.perf_counter()
+    pool = get_pool(settings.workers)
+    try:
+        reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+    except QueryTimeout:
+        reply = {"status": 503, "error": (
+            f"Query exceeded the {settings.query_timeout:g} s time limit (KG_QUERY_TIMEOUT) "
+            "and was stopped. Make it more selective (fewer unbound patterns, a LIMIT), "
+            "or ask the operator to raise KG_QUERY_TIMEOUT.")}
+    except PoolBusy:
+        reply = {"status": 503, "error": (
+            f"All {pool.size} query workers are busy; try again in a moment."),
+            "headers": {"Retry-After": "1"}}
+    except WorkerCrashed as exc:
+        reply = {"status": 500, "error": f"The query worker stopped unexpectedly ({exc}); "
+                                         "the query was not completed."}
+    elapsed = time.perf_counter() - started
+    status = reply["status"]
+    headers = dict(reply.get("headers") or {})
+    headers["Server-Timing"] = f"query;dur={elapsed * 1000:.1f}"
+    if status == 200:
+        headers["X-Rows"] = str(reply.get("rows", 0))
+        if reply.get("truncated"):
+            headers["X-Truncated"] = "true"
+            headers["X-Row-Limit"] = str(settings.max_rows)
+    if reply.get("format") == "html" or (status != 200 and wants_html):
+        return Response(render_page(op, reply, elapsed), status=status, headers=headers,
+                        content_type="text/html; charset=utf-8")
+    if status != 200:
+        return text_response(status, reply["error"], headers)
+    fmt = neg.BY_KEY[reply["format"]]
+    return Response(reply["body"], status=200, headers=headers, content_type=fmt.content_type)
+
+
+# --------------------------------------------------------------------------
+# Service description and query page
+# --------------------------------------------------------------------------
+
+_description_cache: dict[tuple[str, str], list] = {}
+
+
+def service_description(settings) -> list:
+    """The SPARQL 1.1 Service Description of this endpoint, as triples."""
+    graph = current_graph()
+    key = (graph.target(), settings.public_url)
+    if key in _description_cache:
+        return _description_cache[key]
+    store = graph.store()
+    n = ox.NamedNode
+    sd = lambda local: n(SD + local)  # noqa: E731
+    a = n(RDF_TYPE)
+    svc = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    default = ox.BlankNode("defaultGraph")
+    triples = [
+        ox.Triple(svc, a, sd("Service")),
+        ox.Triple(svc, sd("endpoint"), n(endpoint_url(settings))),
+        ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(svc, n("http://purl.org/dc/terms/title"),
+                  ox.Literal("The integration atlas: SPARQL endpoint (read-only)", language="en")),
+        ox.Triple(svc, n("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal(
+            f"Read-only SPARQL 1.1 Query. Limits: {settings.query_timeout:g} s per query, "
+            f"{settings.max_rows} result rows (more are marked X-Truncated), "
+            f"{settings.max_body} bytes per request body. SERVICE, updates and FROM of graphs "
+            "not held here are refused.", language="en")),
+    ]
+    for local in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                  "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append(ox.Triple(svc, sd("resultFormat"), n(FORMATS_NS + local)))
+    triples += [
+        ox.Triple(svc, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, a, sd("Graph")),
+        ox.Triple(default, n("http://rdfs.org/ns/void#triples"), ox.Literal(str(len(store)), datatype=n(
+            "http://www.w3.org/2001/XMLSchema#integer"))),
+    ]
+    for i, name in enumerate(store.graph_names()):
+        node = ox.BlankNode(f"g{i}")
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), node),
+            ox.Triple(node, a, sd("NamedGraph")),
+            ox.Triple(node, sd("name"), n(name)),
+        ]
+    _description_cache.clear()
+    _description_cache[key] = triples
+    return triples
+
+
+def describe_or_page(op: Operation) -> Response:
+    settings = _settings()
+    try:
+        fmt = neg.choose(neg.DESCRIPTION_FORMATS, request.headers.get("Accept"), op.format_values)
+    except neg.UnknownFormat as exc:
+        return text_response(406, str(exc))
+    if fmt is None:
+        return text_response(406, (
+            "None of the media types asked for can be produced for the service description. "
+            f"Available: {neg.describe(neg.DESCRIPTION_FORMATS)}."))
+    if fmt.key == "html":
+        return Response(render_page(op, None, None), content_type="text/html; charset=utf-8")
+    from .sparql_results import graph as write_graph
+
+    prefixes = {"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#",
+                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"]}
+    body = write_graph(service_description(settings), fmt.key, prefixes)
+    return Response(body, content_type=fmt.content_type)
+
+
+def page_link(iri: str) -> str | None:
+    """Where the page about ``iri`` is: the local path for IRIs under the
+    base (``/id/...``), the generic resource page for other web IRIs, and no
+    link at all for other schemes (``javascript:`` and the like)."""
+    try:  # the resource pages' own rule, when they are installed
+        from .linking import href_for
+    except ImportError:
+        href_for = None
+    if href_for is not None:
+        return href_for(iri)
+    base = _settings().base
+    if iri.startswith(base) and len(iri) > len(base):
+        return "/" + quote(iri[len(base):], safe="/-_.~!$&'()*+,;=:@")
+    if re.match(r"^(https?|urn):", iri):
+        return "/-/resource?uri=" + quote(iri, safe="")
+    return None
+
+
+def example_queries() -> list:
+    """The named queries offered as examples (not the resource pages' own ``page-*``)."""
+    return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-")]
+
+
+def _examples(settings) -> list[dict]:
+    examples = []
+    for q in example_queries():
+        params = {}
+        for name, iri in q.params.items():
+            if iri.startswith(CANONICAL_BASE) and settings.base != CANONICAL_BASE:
+                iri = settings.base + iri[len(CANONICAL_BASE):]
+            params[name] = iri
+        body = q.text
+        # Drop the descriptive header comments from the editor text.
+        lines = body.splitlines()
+        while lines and lines[0].startswith("#"):
+            lines.pop(0)
+        text = "\n".join(lines).strip() + "\n"
+        link = "/sparql?" + urlencode([("query", text)] + [(f"${k}", v) for k, v in params.items()])
+        examples.append({"name": q.name, "title": q.title, "description": q.description,
+                         "params": params, "text": text, "link": link})
+    return examples
+
+
+def _compactor(settings):
+    prefixes = sorted({**PREFIXES, **instance_prefixes(settings.base)}.items(),
+                      key=lambda kv: -len(kv[1]))
+
+    def compact(iri: str) -> str:
+        for prefix, ns in prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                local = iri[len(ns):]
+                if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local) and not local.endswith("."):
+                    return f"{prefix}:{local}"
+        return iri
+    return compact
+
+
+def render_page(op: Operation, reply: dict | None, elapsed: float | None) -> str:
+    settings = _settings()
+    downloads = []
+    if reply and reply.get("status") == 200:
+        table = neg.TABLES[reply["form"]]
+        base_params = [("query", op.query)] + [(f"${k}", v) for k, v in op.params.items()] \
+            + [("default-graph-uri", g) for g in op.default_graphs] \
+            + [("named-graph-uri", g) for g in op.named_graphs]
+        for fmt in table:
+            if fmt.key != "html":
+                downloads.append({"label": fmt.label, "media_type": fmt.media_type,
+                                  "href": "/sparql?" + urlencode(base_params + [("format", fmt.key)])})
+    return render_template(
+        "query.html",
+        query=op.query if op.query is not None else "",
+        params=op.params,
+        reply=reply,
+        elapsed_ms=None if elapsed is None else elapsed * 1000,
+        downloads=downloads,
+        examples=_examples(settings),
+        endpoint=endpoint_url(settings),
+        settings=settings,
+        page_link=page_link,
+        compact=_compactor(settings),
+    )

@@ -1,0 +1,383 @@
+"""Killable query workers: how the endpoint enforces its time limit.
+
+Neither Oxigraph nor rdflib can cancel a running query from Python, so every
+query runs in a separate worker process. The web process hands a request to
+an idle worker and waits at most the time limit; a worker that has not
+answered by then is killed (SIGKILL), a fresh one takes its place, and the
+client gets a 503 that names the limit. The other workers keep serving.
+
+Each worker:
+
+* opens the current build read-only (and reopens it when a new build is
+  published: every request names the build it is for);
+* checks the query on its parse tree (``web.safety``) before Oxigraph sees it;
+* runs it on Oxigraph with the requested dataset and bound parameters;
+* serialises the result with the row cap (``web.sparql_results``);
+* runs without network access where the kernel allows (its own empty network
+  namespace), as a second line of defence behind the SERVICE check;
+* dies with its parent (``PR_SET_PDEATHSIG``), so no worker outlives the
+  server.
+
+Run as ``python -m web.query_workers FD`` by ``WorkerPool``; FD is one end of
+a socket pair carrying pickled requests and replies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+log = logging.getLogger("kg.query_workers")
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class PoolBusy(Exception):
+    pass
+
+
+class WorkerCrashed(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------
+# The worker process
+# --------------------------------------------------------------------------
+
+def _isolate_network() -> bool:
+    """Move this process into a new, empty network namespace (no route out).
+
+    Needs to run before any thread starts. Returns False where the kernel or
+    container does not allow it; the SERVICE check still applies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET):
+            if libc.unshare(flags) == 0:
+                return True
+    except (OSError, AttributeError):
+        pass
+    return False
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+class _Engine:
+    """The worker's side: one open store and the request handler."""
+
+    def __init__(self):
+        self._path: str | None = None
+        self._store = None
+        self._graphs: frozenset[str] = frozenset()
+
+    def store(self, path: str):
+        import pyoxigraph as ox
+
+        if path != self._path:
+            self._store = None  # close the old build before opening the new one
+            self._store = ox.Store.read_only(path)
+            self._graphs = frozenset(g.value for g in self._store.named_graphs()
+                                     if isinstance(g, ox.NamedNode))
+            self._path = path
+        return self._store
+
+    def handle(self, req: dict) -> dict:
+        from . import negotiation, safety
+        from . import sparql_results as out
+
+        started = time.perf_counter()
+        try:
+            checked = safety.check_query(req["query"], req["base_iri"])
+        except safety.Refused as refusal:
+            return _error(refusal.status, refusal.message)
+        store = self.store(req["store"])
+
+        # FROM / FROM NAMED may only name graphs held here: never fetched.
+        unknown = [g for g in (*checked.from_graphs, *checked.from_named) if g not in self._graphs]
+        if unknown:
+            return _error(400, (
+                "FROM/FROM NAMED may only name graphs this store holds; it never fetches "
+                "data from elsewhere. Not held: " + ", ".join(f"<{g}>" for g in unknown)
+                + ". The graphs held are listed in the service description (GET /sparql)."))
+
+        key = req["formats"].get(checked.form)
+        if key is None:
+            return _error(406, (
+                f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
+                + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
+                + f") can be produced for a {checked.form} query. Available: "
+                + negotiation.describe(negotiation.TABLES[checked.form]) + "."))
+
+        import pyoxigraph as ox
+
+        kwargs = {"base_iri": req["base_iri"]}
+        defaults, named = req["default_graphs"], req["named_graphs"]
+        if defaults or named:
+            # The protocol's dataset replaces the query's FROM clauses. A
+            # graph the store does not hold is simply empty.
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in defaults]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
+        elif not checked.has_dataset:
+            kwargs["use_default_graph_as_union"] = True
+        subs = {}
+        for name, kind, value in req.get("substitutions") or ():
+            subs[ox.Variable(name)] = ox.NamedNode(value) if kind == "iri" else ox.Literal(value)
+        if subs:
+            kwargs["substitutions"] = subs
+
+        try:
+            result = store.query(req["query"], **kwargs)
+            max_rows = req["max_rows"]
+            reply = {"status": 200, "headers": {}, "form": checked.form, "format": key}
+            if isinstance(result, ox.QueryBoolean):
+                value = bool(result)
+                if key == "html":
+                    reply["table"] = {"kind": "boolean", "value": value}
+                else:
+                    reply["body"] = out.boolean(value, key)
+            elif isinstance(result, ox.QuerySolutions):
+                names = [v.value for v in result.variables]
+                rows, truncated = out.take((tuple(s) for s in result), max_rows)
+                if key == "html":
+                    reply["table"] = {"kind": "select", "vars": names,
+                                      "rows": [[out.term_row(t) for t in r] for r in rows]}
+                else:
+                    reply["body"] = out.SELECT_WRITERS[key](names, rows)
+                reply["rows"], reply["truncated"] = len(rows), truncated
+            else:
+                triples, truncated = out.take(iter(result), max_rows)
+                if key == "html":
+                    reply["table"] = {"kind": "graph", "vars": ["subject", "predicate", "object"],
+                                      "rows": [[out.term_row(t.subject), out.term_row(t.predicate),
+                                                out.term_row(t.object)] for t in triples]}
+                else:
+                    reply["body"] = out.graph(triples, key, req.get("prefixes") or {})
+                reply["rows"], reply["truncated"] = len(triples), truncated
+        except SyntaxError as exc:
+            return _error(400, f"Malformed query: {exc}")
+        except OSError as exc:
+            return _error(500, f"The store could not be read: {exc}")
+        reply["elapsed"] = time.perf_counter() - started
+        return reply
+
+
+def _error(status: int, message: str) -> dict:
+    return {"status": status, "error": message}
+
+
+def worker_main(fd: int) -> None:
+    isolated = _isolate_network()
+    _die_with_parent()
+    if os.getppid() == 1:  # the parent died before PDEATHSIG was set
+        return
+    conn = Connection(fd)
+    engine = _Engine()
+    conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
+    while True:
+        try:
+            req = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = engine.handle(req)
+        except Exception as exc:  # report, never die silently
+            reply = _error(500, f"The query failed: {type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError) as exc:
+            try:
+                conn.send(_error(500, f"The result could not be sent: {exc}"))
+            except OSError:
+                return
+
+
+# --------------------------------------------------------------------------
+# The pool, in the web process
+# --------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self):
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "web.query_workers", str(child.fileno())],
+                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.pid = self.proc.pid
+        self.network_isolated = False
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout):
+            raise WorkerCrashed(f"query worker {self.pid} did not start within {timeout:.0f} s")
+        hello = self.conn.recv()
+        self.network_isolated = hello.get("network_isolated", False)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+    def reap(self) -> None:
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.error("query worker %s did not exit after SIGKILL", self.pid)
+
+
+class WorkerPool:
+    """A fixed number of worker processes and a queue of idle ones.
+
+    Workers are started (and replaced) by one long-lived keeper thread, so
+    their parent-death signal stays tied to the life of this process."""
+
+    def __init__(self, size: int):
+        self.size = max(2, size)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._jobs: queue.Queue = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.pid = os.getpid()
+        self._keeper = threading.Thread(target=self._keep, name="query-worker-keeper", daemon=True)
+        self._keeper.start()
+        for _ in range(self.size):
+            self._jobs.put(("spawn", None))
+
+    # The keeper thread: start workers, reap killed ones.
+    def _keep(self) -> None:
+        while True:
+            job, worker = self._jobs.get()
+            if job == "stop":
+                return
+            if job == "reap":
+                worker.reap()
+                with self._lock:
+                    self._all.discard(worker)
+                if self._closed:
+                    continue
+                job = "spawn"
+            if job == "spawn" and not self._closed:
+                try:
+                    fresh = _Worker()
+                    with self._lock:
+                        self._all.add(fresh)
+                    fresh.wait_ready(60)
+                except Exception as exc:  # keep trying: the pool must refill
+                    log.error("could not start a query worker: %s", exc)
+                    time.sleep(1)
+                    self._jobs.put(("spawn", None))
+                    continue
+                self._idle.put(fresh)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Block until every worker has started (used at server start)."""
+        deadline = time.monotonic() + timeout
+        while self._idle.qsize() < self.size and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def workers(self) -> list[int]:
+        with self._lock:
+            return sorted(w.pid for w in self._all)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self._jobs.put(("reap", worker))
+
+    def run(self, request: dict, timeout: float, wait: float) -> dict:
+        """Run one request on an idle worker within ``timeout`` seconds.
+
+        Waits up to ``wait`` seconds for a worker to come free (PoolBusy
+        otherwise); kills the worker and raises QueryTimeout when it does not
+        answer in time."""
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                worker = self._idle.get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                raise PoolBusy() from None
+            if worker.alive():
+                break
+            self._replace(worker)
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                self._replace(worker)
+                raise QueryTimeout()
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerCrashed(str(exc) or type(exc).__name__) from None
+        self._idle.put(worker)
+        return reply
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for w in workers:
+            w.kill()
+        for w in workers:
+            w.reap()
+        self._jobs.put(("stop", None))
+
+
+_pool: WorkerPool | None = None
+_pool_lock = threading.Lock()
+
+
+def get_pool(size: int) -> WorkerPool:
+    """This process's pool (a forked child gets its own)."""
+    global _pool
+    if _pool is None or _pool.pid != os.getpid():
+        with _pool_lock:
+            if _pool is None or _pool.pid != os.getpid():
+                _pool = WorkerPool(size)
+    return _pool
+
+
+def close_pool() -> None:
+    global _pool
+    if _pool is not None and _pool.pid == os.getpid():
+        _pool.close()
+        _pool = None
+
+
+if __name__ == "__main__":
+    worker_main(int(sys.argv[1]))
