@@ -138,7 +138,11 @@ def choose(table, accept: str | None, format_values: list[str] = ()) -> Format |
     ranges = parse_accept(accept)
     best, best_q = None, 0.0
     for fmt in table:
-        q = max(_quality(ranges, m) for m in (fmt.media_type, *fmt.aliases))
+        # Wildcards match the main media type only; an alias counts only
+        # when it is named (text/* must not pick SPARQL XML via text/xml).
+        q = _quality(ranges, fmt.media_type)
+        for alias in fmt.aliases:
+            q = max([q] + [aq for media, aq in ranges if media == alias])
         if q > best_q:
             best, best_q = fmt, q
     return best

@@ -178,6 +178,12 @@ class _Engine:
                 reply["rows"], reply["truncated"] = len(triples), truncated
         except SyntaxError as exc:
             return _error(400, f"Malformed query: {exc}")
+        except RuntimeError as exc:
+            if subs and ("substitut" in str(exc).lower() or "projection" in str(exc).lower()):
+                return _error(400, (
+                    f"The parameters ({', '.join('$' + n for n, _, _ in req['substitutions'])}) "
+                    f"cannot be bound: {exc}. A bound variable must appear in the SELECT clause."))
+            raise
         except OSError as exc:
             return _error(500, f"The store could not be read: {exc}")
         reply["elapsed"] = time.perf_counter() - started

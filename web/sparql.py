@@ -53,6 +53,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 UPDATE_TYPE = "application/sparql-update"
 RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
              "application/n-quads", "application/trig", "text/n3"}
+RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -175,6 +176,9 @@ def read_operation() -> Operation:
         for key in source:
             if key.startswith("$") and len(key) > 1:
                 op.params[key[1:]] = source.get(key)
+    # rdflib's SPARQLStore names the default graph urn:x-rdflib:default:
+    # that is this endpoint's default graph, not a graph called so.
+    op.default_graphs = [g for g in op.default_graphs if g != RDFLIB_DEFAULT_GRAPH]
     for graph in (*op.default_graphs, *op.named_graphs):
         _check_iri(graph, "default-graph-uri/named-graph-uri")
     for name, value in op.params.items():
@@ -224,6 +228,11 @@ def endpoint():
     except ProtocolError as exc:
         return text_response(exc.status, exc.message)
     if op.query is None:
+        if request.method == "POST":
+            return text_response(400, (
+                "POST without a query: send query=... as a form field "
+                "(application/x-www-form-urlencoded) or the query itself as the body "
+                "(application/sparql-query)."))
         return describe_or_page(op)
     return run_query(op)
 
@@ -244,9 +253,12 @@ def run_query(op: Operation) -> Response:
         return text_response(406, str(exc))
     keys = {form: (f.key if f else None) for form, f in formats.items()}
     graph = current_graph()
+    store_path = os.path.join(graph.target(), "store")
+    if not os.path.isdir(store_path):
+        return text_response(503, "No build of the graph is published yet: run 'kg build'.")
     req = {
         "query": op.query,
-        "store": os.path.join(graph.target(), "store"),
+        "store": store_path,
         "base_iri": endpoint_url(settings),
         "default_graphs": op.default_graphs,
         "named_graphs": op.named_graphs,
@@ -257,7 +269,7 @@ def run_query(op: Operation) -> Response:
         "max_rows": settings.max_rows,
         "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
     }
-    wants_html = all(k == "html" for k in keys.values() if k)
+    wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
     started = time.perf_counter()
     pool = get_pool(settings.workers)
     try:
@@ -391,6 +403,15 @@ def example_queries() -> list:
     return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-")]
 
 
+def editor_text(q) -> str:
+    """A named query without its descriptive header comments (the page shows
+    the title and description beside it)."""
+    lines = q.text.splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "\n".join(lines).strip() + "\n"
+
+
 def _examples(settings) -> list[dict]:
     examples = []
     for q in example_queries():
@@ -399,12 +420,7 @@ def _examples(settings) -> list[dict]:
             if iri.startswith(CANONICAL_BASE) and settings.base != CANONICAL_BASE:
                 iri = settings.base + iri[len(CANONICAL_BASE):]
             params[name] = iri
-        body = q.text
-        # Drop the descriptive header comments from the editor text.
-        lines = body.splitlines()
-        while lines and lines[0].startswith("#"):
-            lines.pop(0)
-        text = "\n".join(lines).strip() + "\n"
+        text = editor_text(q)
         link = "/sparql?" + urlencode([("query", text)] + [(f"${k}", v) for k, v in params.items()])
         examples.append({"name": q.name, "title": q.title, "description": q.description,
                          "params": params, "text": text, "link": link})
