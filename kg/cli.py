@@ -164,6 +164,20 @@ def export_cmd(fmt, output):
         store.dump(sys.stdout.buffer, fmt)
 
 
+@main.command("synth")
+@click.option("--triples", "triples", type=int, required=True, help="About how many triples to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("var/synthetic"),
+              show_default=True, help="Folder to write (replaced); use it as KG_DATA_DIR.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def synth_cmd(triples, output, seed):
+    """Write a deterministic synthetic graph of about N triples at national shape."""
+    from .synth import synthesise
+
+    manifest = synthesise(output, triples, seed=seed, vocab_dir=_settings().data_dir / "vocab")
+    click.echo(f"Wrote {manifest['triples']} triples in {manifest['files']} files to {output} "
+               f"(KG_DATA_DIR={output} kg build)")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import XSD, Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .config import Settings
 from .namespaces import CANONICAL_BASE
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml"}
+OX_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
+              ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML}
 
 
 class SourceError(Exception):
@@ -91,41 +94,152 @@ def graph_name(settings: Settings, name: str) -> URIRef:
 
 ONTOLOGY_GRAPH = "ontology"
 
+_XSD_STRING = str(XSD.string)
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-@dataclass
+
+def to_rdflib(term) -> Node:
+    """An Oxigraph term as the rdflib term a Turtle parser would make."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_oxigraph(node: Node):
+    """An rdflib term as an Oxigraph term (for look-ups in the loaded store)."""
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)) if node.datatype else None)
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
 class LoadedData:
-    dataset: Dataset
-    #: Which file(s) each subject is described in, for reports.
-    subject_files: dict[Node, set[str]]
-    files: list[SourceFile]
+    """Ontology and data, one named graph per file, in an Oxigraph store.
+
+    The store holds every quad once, rebased to ``settings.base``, with
+    literals in the store's canonical form (decimals as "8", not "8.0").
+    rdflib views (``dataset``, ``union()``, ``subject_files``) are made on
+    demand, for pyshacl and for tests; the build itself never needs them.
+    """
+
+    def __init__(self, store: ox.Store, files: list[SourceFile], graph_files: dict[str, str]):
+        self.store = store
+        self.files = files
+        #: Graph IRI -> data file name (the ontology graph is not a data file).
+        self.graph_files = graph_files
+        self._dataset: Dataset | None = None
+        self._subject_files: dict[Node, set[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The same quads as an rdflib Dataset (made once, on first use)."""
+        if self._dataset is None:
+            ds = Dataset()
+            graphs: dict[str, Graph] = {}
+            for q in self.store:
+                g = graphs.get(q.graph_name.value)
+                if g is None:
+                    g = graphs[q.graph_name.value] = ds.graph(URIRef(q.graph_name.value))
+                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+            self._dataset = ds
+        return self._dataset
+
+    @property
+    def subject_files(self) -> dict[Node, set[str]]:
+        """Which data file(s) each subject is described in."""
+        if self._subject_files is None:
+            out: dict[Node, set[str]] = {}
+            for q in self.store:
+                name = self.graph_files.get(q.graph_name.value)
+                if name is not None:
+                    out.setdefault(to_rdflib(q.subject), set()).add(name)
+            self._subject_files = out
+        return self._subject_files
+
+    def files_of(self, node: Node) -> tuple[str, ...]:
+        """The data files that describe ``node`` as a subject, for reports."""
+        if self._subject_files is not None:
+            return tuple(sorted(self._subject_files.get(node, ())))
+        if node is None or isinstance(node, Literal):
+            return ()
+        names = {self.graph_files.get(q.graph_name.value)
+                 for q in self.store.quads_for_pattern(to_oxigraph(node), None, None, None)}
+        return tuple(sorted(n for n in names if n is not None))
 
     def union(self) -> Graph:
-        """All triples of every graph in one graph (what SHACL validates)."""
+        """All triples of every graph in one rdflib graph (what pyshacl validates)."""
         g = Graph()
-        for ctx in self.dataset.graphs():
-            for t in ctx:
-                g.add(t)
+        if self._dataset is not None:
+            for ctx in self._dataset.graphs():
+                for t in ctx:
+                    g.add(t)
+            return g
+        for q in self.store:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return g
+
+    def union_ntriples(self) -> bytes:
+        """All triples of every graph as N-Triples (a triple stated in two files twice)."""
+        return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in self.store),
+                            format=ox.RdfFormat.N_TRIPLES)
+
+
+def _read_into(store: ox.Store, path: Path, graph: ox.NamedNode, base: str | None) -> None:
+    """Parse one file into ``graph`` of ``store``; ``base`` moves instance IRIs."""
+    fmt = OX_FORMATS[path.suffix]
+    try:
+        if base is None and fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+            # Straight from the file into the store: no Python per triple.
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.as_uri(), to_graph=graph)
+            return
+        quads = ox.parse(path=str(path), format=fmt, base_iri=path.as_uri(), rename_blank_nodes=True)
+        rb = (lambda t: t) if base is None else _rebaser(base)
+        store.bulk_extend(ox.Quad(rb(q.subject), q.predicate, rb(q.object), graph) for q in quads)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise SourceError(f"{path}: cannot parse as {RDF_SUFFIXES[path.suffix]}: {exc}") from exc
+
+
+def _rebaser(base: str):
+    prefix = CANONICAL_BASE + "id/"
+    cut = len(CANONICAL_BASE)
+
+    def rb(term):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(prefix):
+            return ox.NamedNode(base + term.value[cut:])
+        return term
+    return rb
 
 
 def load(settings: Settings, only: list[Path] | None = None, progress=None) -> LoadedData:
-    """Parse ontology and data into a dataset with one named graph per file."""
-    ds = Dataset()
-    subject_files: dict[Node, set[str]] = {}
-    onto = ds.graph(graph_name(settings, ONTOLOGY_GRAPH))
+    """Parse ontology and data into a store with one named graph per file."""
+    store = ox.Store()
     for p in ontology_files(settings):
-        onto += parse_file(p)
+        _read_into(store, p, ox.NamedNode(graph_name(settings, ONTOLOGY_GRAPH)), None)
     files = data_files(settings, only)
+    base = None if settings.base == CANONICAL_BASE else settings.base
+    graph_files = {}
     for i, f in enumerate(files, 1):
-        if progress:
+        if progress and (i == len(files) or i % 100 == 1):
             progress(f"parse {i}/{len(files)} {f.name}")
-        g = parse_file(f.path)
-        target = ds.graph(graph_name(settings, f.name))
-        for s, p, o in g:
-            s, o = rebase(s, settings.base), canonical(rebase(o, settings.base))
-            target.add((s, p, o))
-            subject_files.setdefault(s, set()).add(f.name)
-    return LoadedData(ds, subject_files, files)
+        name = str(graph_name(settings, f.name))
+        graph_files[name] = f.name
+        _read_into(store, f.path, ox.NamedNode(name), base)
+    return LoadedData(store, files, graph_files)
 
 
 def load_shapes(settings: Settings) -> Graph:
