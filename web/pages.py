@@ -1,5 +1,350 @@
-"""Human-readable pages and linked-data documents for every resource."""
+"""Human-readable pages and linked-data documents for every resource.
 
-from flask import Blueprint
+Routes (system pages live under ``/-/`` so they never clash with resource keys):
+
+- ``/`` home; ``/-/classes`` and ``/-/class/<curie>[.json|.csv]`` class indexes;
+  ``/-/search`` label search; ``/-/incoming`` every link to a resource.
+- ``/id/...`` every resource, by content negotiation (``resources.py``);
+  ``/def/...`` the ontology and its terms; ``/-/resource?uri=`` any other IRI.
+- ``/-/funding`` the funding view; ``/-/ontology``; ``/-/validation``.
+- ``/-/downloads``, ``/-/dumps/...``, ``/-/context.jsonld``, ``/.well-known/void``
+  (``exports.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from . import charts
+from .linking import (IA_NS, Term, curie, expand_curie, href_for, iri_term, money, number,
+                      rows, settings, term, val)
 
 bp = Blueprint("pages", __name__)
+
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+#: Page sizes of the class index and search (the largest a client may ask for).
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+#: Classes shown first on the home page, in this order.
+ENTRY_CLASSES = ["Programme", "Site", "CareModel", "SourceDocument", "FundingFlow", "Figure",
+                 "Event", "Finding"]
+
+
+@bp.app_template_filter("money")
+def _money(value):
+    return money(value)
+
+
+@bp.app_template_filter("number")
+def _number(value):
+    return number(value)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"href_for": href_for, "curie": curie, "ia": IA_NS}
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Read-only pages and documents may be fetched from any origin."""
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    response.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location")
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    """A 404 page that helps: what was asked for, and where to look instead."""
+    if request.blueprint not in (None, bp.name):
+        return error
+    best = _accepts_html()
+    guess = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+    if not best:
+        return Response(f"Not found: {request.path}\nNo resource with this address is in the atlas.\n",
+                        404, content_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
+    suggestions = []
+    if guess and not guess.startswith("-"):
+        try:
+            suggestions = search_rows(guess.split(".")[0][:60], 10, 0)
+        except Exception:  # no build yet, or a query error: the 404 page still renders
+            suggestions = []
+    iri = None
+    if request.path.startswith("/id/"):
+        iri = settings().base + request.path[1:]
+    return render_template("not_found.html", path=request.path, iri=iri, guess=guess,
+                           suggestions=suggestions, message=getattr(error, "description", None)), 404
+
+
+def _accepts_html() -> bool:
+    accept = request.headers.get("Accept", "")
+    if not accept.strip():
+        return True
+    mimes = request.accept_mimetypes
+    return mimes["text/html"] > 0 or mimes["application/xhtml+xml"] > 0
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+# ---------------------------------------------------------------------------
+# Home
+
+
+@bp.get("/")
+def home():
+    classes = class_counts()
+    by_local = {c["iri"][len(IA_NS):]: c for c in classes if c["iri"].startswith(IA_NS)}
+    entries = [by_local[n] for n in ENTRY_CLASSES if n in by_local]
+    programmes = programme_dates()
+    return render_template(
+        "home.html", classes=classes, entries=entries,
+        timeline=charts.timeline(programmes),
+        programmes=programmes,
+    )
+
+
+def class_counts() -> list[dict]:
+    out = []
+    for r in rows("page-class-counts"):
+        iri = r["class"].value
+        out.append({"iri": iri, "label": val(r["classLabel"]) or curie(iri) or iri,
+                    "comment": val(r["comment"]), "count": int(r["count"].value),
+                    "curie": curie(iri), "index": class_index_url(iri)})
+    return out
+
+
+def programme_dates() -> list[dict]:
+    out = []
+    for r in rows("page-programmes"):
+        out.append({
+            "iri": r["programme"].value, "href": href_for(r["programme"].value),
+            "label": val(r["label"]) or curie(r["programme"].value),
+            "type": val(r["typeLabel"]),
+            "start": val(r["start"]), "end": val(r["end"]),
+            "first_event": val(r["firstEvent"]), "last_event": val(r["lastEvent"]),
+        })
+    out.sort(key=lambda p: (p["start"] or p["first_event"] or "9999", p["label"].lower()))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Class index
+
+
+def class_index_url(iri: str, **params) -> str:
+    name = curie(iri)
+    if name:
+        path = url_for("pages.class_index", name=name)
+    else:
+        path = url_for("pages.class_index_by_uri")
+        params = {"uri": iri, **params}
+    params = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(params) if params else "")
+
+
+@bp.get("/-/classes")
+def classes():
+    return render_template("classes.html", classes=class_counts())
+
+
+SORTS = {
+    "label": "ORDER BY LCASE(?label) ?item",
+    "-label": "ORDER BY DESC(LCASE(?label)) ?item",
+    "id": "ORDER BY ?item",
+    "-id": "ORDER BY DESC(?item)",
+    "type": "ORDER BY LCASE(?typeLabel) LCASE(?label) ?item",
+}
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        abort(400, description=f"{name} must be a whole number")
+    return max(lo, min(hi, value))
+
+
+@bp.get("/-/class")
+def class_index_by_uri():
+    iri = request.args.get("uri", "")
+    if not iri:
+        abort(404, description="Give the class IRI as ?uri=")
+    return _class_index(iri, request.args.get("format", "html"))
+
+
+@bp.get("/-/class/<path:name>")
+def class_index(name: str):
+    fmt = request.args.get("format", "html")
+    for ext in ("json", "csv", "html"):
+        if name.endswith("." + ext):
+            name, fmt = name[: -len(ext) - 1], ext
+            break
+    iri = expand_curie(name)
+    if iri is None:
+        abort(404, description=f"No class called {name!r}; classes are named like ia:Programme.")
+    return _class_index(iri, fmt)
+
+
+def _class_index(iri: str, fmt: str):
+    if fmt not in ("html", "json", "csv"):
+        return Response(f"No {fmt!r} format for class indexes; use html, json or csv.\n", 406,
+                        content_type="text/plain; charset=utf-8")
+    q = request.args.get("q", "").strip()[:200]
+    sort = request.args.get("sort", "label")
+    if sort not in SORTS:
+        sort = "label"
+    size = _int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int_arg("page", 1, 1, 10**6)
+    qterm = ox.Literal(q)
+    counted = rows("page-class-member-count", **{"class": iri, "q": qterm})
+    total = int(counted[0]["count"].value) if counted else 0
+    if total == 0 and not q:
+        label = _label_of(iri)
+        if label is None:
+            abort(404, description=f"{iri} is not a class with members in the atlas.")
+    found = rows("page-class-members", f"{SORTS[sort]}\nLIMIT {size} OFFSET {(page - 1) * size}",
+                 **{"class": iri, "q": qterm})
+    items = [{
+        "iri": r["item"].value, "href": href_for(r["item"].value),
+        "label": val(r["label"]) or curie(r["item"].value) or r["item"].value,
+        "type": val(r["type"]), "type_label": val(r["typeLabel"]),
+        "description": val(r["description"]),
+    } for r in found]
+    pages = max(1, math.ceil(total / size))
+    keep = {"q": q, "sort": sort if sort != "label" else None, "size": size if size != PAGE_SIZE else None}
+    next_url = class_index_url(iri, page=page + 1, **keep) if page < pages else None
+    prev_url = class_index_url(iri, page=page - 1, **keep) if page > 1 else None
+    name = curie(iri) or iri
+    links = []
+    if next_url:
+        links.append(f'<{next_url}>; rel="next"')
+    if prev_url:
+        links.append(f'<{prev_url}>; rel="prev"')
+
+    if fmt == "json":
+        body = {
+            "ok": True, "class": iri, "label": _label_of(iri), "q": q, "sort": sort,
+            "page": page, "size": size, "total": total, "truncated": page < pages,
+            "next_url": next_url,
+            "rows": [{"id": i["iri"], "label": i["label"], "type": i["type"],
+                      "description": i["description"]} for i in items],
+        }
+        resp = Response(json.dumps(body, ensure_ascii=False, indent=1),
+                        content_type="application/json; charset=utf-8")
+    elif fmt == "csv":
+        resp = Response(_csv([("id", "label", "type", "description")] +
+                             [(i["iri"], i["label"], i["type"] or "", i["description"] or "")
+                              for i in items]),
+                        content_type="text/csv; charset=utf-8")
+        fname = name.replace(":", "-") + (f"-page{page}" if page > 1 else "") + ".csv"
+        resp.headers["Content-Disposition"] = f'attachment; filename="{fname}"'
+    else:
+        resp = Response(render_template(
+            "class_index.html", iri=iri, name=name, label=_label_of(iri) or name,
+            comment=_comment_of(iri), items=items, q=q, sort=sort, size=size, page=page,
+            pages=pages, total=total, next_url=next_url, prev_url=prev_url,
+            sort_url=lambda s: class_index_url(iri, q=q, sort=s, size=keep["size"]),
+            json_url=class_index_url(iri, format="json", page=page, **keep) if not curie(iri)
+            else url_for("pages.class_index", name=name + ".json") + _qs(page=page, **keep),
+            csv_url=class_index_url(iri, format="csv", page=page, **keep) if not curie(iri)
+            else url_for("pages.class_index", name=name + ".csv") + _qs(page=page, **keep),
+            class_term=iri_term(iri, _label_of(iri)),
+        ))
+    if links:
+        resp.headers["Link"] = ", ".join(links)
+    return resp
+
+
+def _qs(**params) -> str:
+    params = {k: v for k, v in params.items() if v not in (None, "")}
+    if params.get("page") == 1:
+        params.pop("page")
+    return "?" + urlencode(params) if params else ""
+
+
+def _csv(table) -> bytes:
+    """CSV that opens cleanly in Excel: UTF-8 with a byte-order mark, CRLF rows,
+    and cells that would start a formula prefixed with an apostrophe."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for row in table:
+        w.writerow([("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c
+                    for c in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _brief(iri: str) -> tuple[str | None, str | None]:
+    """The English label and comment of a resource (for headings)."""
+    label = comment = None
+    for r in rows("page-resource-outgoing", resource=iri):
+        p = r["p"].value
+        if p == RDFS + "label" and label is None:
+            label = r["o"].value
+        elif p == RDFS + "comment" and comment is None:
+            comment = r["o"].value
+    return label, comment
+
+
+def _label_of(iri: str) -> str | None:
+    return _brief(iri)[0]
+
+
+def _comment_of(iri: str) -> str | None:
+    return _brief(iri)[1]
+
+
+# ---------------------------------------------------------------------------
+# Search
+
+
+def search_rows(q: str, limit: int, offset: int) -> list[dict]:
+    found = rows("page-search", f"LIMIT {int(limit)} OFFSET {int(offset)}", q=ox.Literal(q))
+    return [{
+        "iri": r["item"].value, "href": href_for(r["item"].value),
+        "label": val(r["label"]) or r["item"].value, "matched": val(r["matched"]),
+        "type": val(r["type"]), "type_label": val(r["typeLabel"]),
+    } for r in found]
+
+
+@bp.get("/-/search")
+@bp.get("/-/search.json")
+def search():
+    q = request.args.get("q", "").strip()[:200]
+    size = _int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int_arg("page", 1, 1, 10**6)
+    as_json = request.path.endswith(".json") or request.args.get("format") == "json"
+    results, more = [], False
+    if q:
+        results = search_rows(q, size + 1, (page - 1) * size)
+        more = len(results) > size
+        results = results[:size]
+    next_url = url_for("pages.search", q=q, page=page + 1) if more else None
+    if as_json:
+        body = {"ok": True, "q": q, "page": page, "size": size, "truncated": more,
+                "next_url": next_url,
+                "rows": [{"id": r["iri"], "label": r["label"], "matched": r["matched"],
+                          "type": r["type"]} for r in results]}
+        return Response(json.dumps(body, ensure_ascii=False, indent=1),
+                        content_type="application/json; charset=utf-8")
+    return render_template("search.html", q=q, results=results, page=page, next_url=next_url,
+                           prev_url=url_for("pages.search", q=q, page=page - 1) if page > 1 else None)
+
+
+from . import resources, funding, ontology, exports, validation  # noqa: E402,F401,I001  (they add routes to bp)

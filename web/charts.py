@@ -1,0 +1,338 @@
+"""Pictures drawn on the server as SVG: no scripts, nothing fetched.
+
+Every piece of text that comes from the graph is escaped here (``_e``), and
+links only ever point at local paths made by ``href_for``. Each picture has a
+``<title>`` and ``<desc>``, and the pages show the same facts as a table.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from .linking import href_for, money
+
+_ids = itertools.count(1)
+
+PALETTE = ["#1a5e8a", "#b35c00", "#2e7d32", "#8e3b8e", "#a83232", "#4d6b00", "#006d77", "#6b4f2a"]
+RELATION_COLOURS = {
+    "follows": "#1a5e8a", "buildsOn": "#2e7d32", "launchedBy": "#8e3b8e", "partOfProgramme": "#b35c00",
+}
+
+
+def _e(value) -> str:
+    return str(escape("" if value is None else str(value)))
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> list[str]:
+    words, out, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            out.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    if line:
+        out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: max(0, width - 1)].rstrip() + "…"
+    return out
+
+
+def _svg(kind: str, width: float, height: float, title: str, desc: str, body: list[str]) -> Markup:
+    n = next(_ids)
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-labelledby="{kind}-t{n} {kind}-d{n}" '
+        f'data-chart="{kind}">'
+        f'<title id="{kind}-t{n}">{_e(title)}</title><desc id="{kind}-d{n}">{_e(desc)}</desc>'
+        + "".join(body) + "</svg>")
+
+
+def _link(iri: str, inner: str) -> str:
+    href = href_for(iri)
+    return f'<a href="{_e(href)}">{inner}</a>' if href else inner
+
+
+def _year_fraction(iso: str) -> float:
+    d = date.fromisoformat(iso[:10])
+    start = date(d.year, 1, 1)
+    return d.year + (d - start).days / 365.25
+
+
+# ---------------------------------------------------------------------------
+# Timeline of programmes (home page)
+
+
+def timeline(programmes: list[dict]) -> Markup | None:
+    rows = []
+    for p in programmes:
+        start = p["start"] or p["first_event"]
+        end = p["end"] or (p["last_event"] if not p["start"] and p["last_event"] != p["first_event"] else None)
+        if start:
+            rows.append({**p, "s": start, "e": end, "from_events": not p["start"]})
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r["s"], r["label"]))
+    first = int(min(_year_fraction(r["s"]) for r in rows))
+    last = int(max(_year_fraction(r["e"] or r["s"]) for r in rows)) + 2
+    label_w, chart_w, row_h, top = 290, 620, 30, 34
+    width, height = label_w + chart_w + 20, top + row_h * len(rows) + 12
+    x = lambda iso: label_w + (_year_fraction(iso) - first) / (last - first) * chart_w  # noqa: E731
+    body = []
+    for year in range(first, last + 1):
+        gx = label_w + (year - first) / (last - first) * chart_w
+        body.append(f'<line class="grid" x1="{gx:.1f}" y1="{top - 8}" x2="{gx:.1f}" y2="{height - 6}"/>')
+        if (last - first) <= 14 or year % 2 == 0:
+            body.append(f'<text class="tick" x="{gx:.1f}" y="{top - 14}" text-anchor="middle">{year}</text>')
+    for i, r in enumerate(rows):
+        y = top + i * row_h
+        x0 = x(r["s"])
+        when = r["s"] + (f" to {r['e']}" if r["e"] else " (end not recorded)")
+        if r["from_events"]:
+            when += "; dates of events about it"
+        label = r["label"] if len(r["label"]) <= 42 else r["label"][:41] + "…"
+        parts = [f'<title>{_e(r["label"])}: {_e(when)}</title>',
+                 f'<text class="label" x="{label_w - 10}" y="{y + 19}" text-anchor="end">{_e(label)}</text>']
+        if r["e"]:
+            x1 = max(x(r["e"]), x0 + 4)
+            cls = "bar from-events" if r["from_events"] else "bar"
+            parts.append(f'<rect class="{cls}" x="{x0:.1f}" y="{y + 7}" width="{x1 - x0:.1f}" height="16" rx="3"/>')
+        else:
+            parts.append(f'<line class="open" x1="{x0:.1f}" y1="{y + 15}" x2="{x0 + 40:.1f}" y2="{y + 15}"/>'
+                         f'<circle class="dot" cx="{x0:.1f}" cy="{y + 15}" r="6"/>')
+        body.append(f'<g class="programme">{_link(r["iri"], "".join(parts))}</g>')
+    return _svg("timeline", width, height, "Programmes on a timeline",
+                "Each programme with recorded dates, as a bar from its start to its end "
+                "(a dot where only the start is recorded).", body)
+
+
+# ---------------------------------------------------------------------------
+# Lineage of a programme
+
+
+RELATION_NAMES = {"follows": "follows", "buildsOn": "builds on", "launchedBy": "launched by",
+                  "partOfProgramme": "part of programme"}
+RELATION_DASHES = {"follows": "", "buildsOn": "7 4", "launchedBy": "2 3", "partOfProgramme": "10 3 2 3"}
+
+
+def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int = 2) -> Markup | None:
+    """Programmes linked to ``focus`` (within ``depth`` links): earlier ones on the
+    left; an arrow runs from a programme to the one it follows, builds on, was
+    launched by or is part of (colour and dash pattern name the relation)."""
+    info = {p["iri"]: p for p in programmes}
+    neighbours: dict[str, set[str]] = {}
+    for f, _rel, _label, t in edges:
+        neighbours.setdefault(f, set()).add(t)
+        neighbours.setdefault(t, set()).add(f)
+    nodes, frontier = {focus}, {focus}
+    for _ in range(depth):
+        frontier = {n for f in frontier for n in neighbours.get(f, ())} - nodes
+        nodes |= frontier
+    sub = sorted({(f, rel.rsplit("/", 1)[-1], t) for f, rel, _l, t in edges if f in nodes and t in nodes})
+    if not sub:
+        return None
+    layer = {n: 0 for n in nodes}
+    for _ in range(len(nodes)):
+        changed = False
+        for f, _rel, t in sub:
+            if f != t and layer[f] < layer[t] + 1 and layer[t] < len(nodes):
+                layer[f] = layer[t] + 1
+                changed = True
+        if not changed:
+            break
+    columns: dict[int, list[str]] = {}
+    for n in nodes:
+        columns.setdefault(layer[n], []).append(n)
+
+    def when(n):
+        p = info.get(n, {})
+        return (p.get("start") or p.get("first_event") or "9999", p.get("label") or n)
+    for col in columns.values():
+        col.sort(key=when)
+
+    box_w, box_h, col_gap, row_gap, margin, legend_h = 178, 64, 64, 22, 8, 26
+    ncols, nrows = max(columns) + 1, max(len(c) for c in columns.values())
+    width = margin * 2 + ncols * box_w + (ncols - 1) * col_gap
+    height = margin * 2 + nrows * box_h + (nrows - 1) * row_gap + legend_h
+    pos = {}
+    for c, col in columns.items():
+        offset = (nrows - len(col)) * (box_h + row_gap) / 2
+        for i, n in enumerate(col):
+            pos[n] = (margin + c * (box_w + col_gap), margin + offset + i * (box_h + row_gap))
+
+    # Ports: each edge leaves the left side of the later programme and reaches
+    # the right side of the earlier one at its own height, so none overlap.
+    out_edges: dict[str, list] = {}
+    in_edges: dict[str, list] = {}
+    for e in sub:
+        out_edges.setdefault(e[0], []).append(e)
+        in_edges.setdefault(e[2], []).append(e)
+    port = {}
+    for n, es in out_edges.items():
+        es.sort(key=lambda e: (pos[e[2]][1], e[1]))
+        for i, e in enumerate(es):
+            port[(e, "out")] = pos[n][1] + box_h * (i + 1) / (len(es) + 1)
+    for n, es in in_edges.items():
+        es.sort(key=lambda e: (pos[e[0]][1], e[1]))
+        for i, e in enumerate(es):
+            port[(e, "in")] = pos[n][1] + box_h * (i + 1) / (len(es) + 1)
+
+    n_id = next(_ids)
+    body = ["<defs>"] + [
+        f'<marker id="arrow-{n_id}-{rel}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+        for rel, colour in RELATION_COLOURS.items()] + ["</defs>"]
+    for e in sub:
+        f, rel, t = e
+        (fx, _fy), (tx, _ty) = pos[f], pos[t]
+        colour = RELATION_COLOURS.get(rel, "#555")
+        y1, y2 = port[(e, "out")], port[(e, "in")]
+        if layer[f] > layer[t]:
+            x1, x2 = fx, tx + box_w
+            mx1 = mx2 = (x1 + x2) / 2
+        else:  # same column (a cycle in the data): loop round the right-hand side
+            x1, x2 = fx + box_w, tx + box_w
+            mx1 = mx2 = x1 + 30
+        dash = RELATION_DASHES.get(rel, "")
+        name = RELATION_NAMES.get(rel, rel)
+        tip = f'{info.get(f, {}).get("label", f)} {name} {info.get(t, {}).get("label", t)}'
+        body.append(f'<path class="edge edge-{_e(rel)}" d="M{x1:.1f},{y1:.1f} C{mx1:.1f},{y1:.1f} '
+                    f'{mx2:.1f},{y2:.1f} {x2 + 2:.1f},{y2:.1f}" stroke="{colour}"'
+                    f'{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""} '
+                    f'marker-end="url(#arrow-{n_id}-{_e(rel)})"><title>{_e(tip)}</title></path>')
+    for node in sorted(nodes):
+        x, y = pos[node]
+        p = info.get(node, {"label": node})
+        cls = "node focus" if node == focus else "node"
+        lines = _wrap(p.get("label") or node, 23)
+        dates = _dates(p)
+        parts = [f'<title>{_e(p.get("label"))}{(": " + _e(dates)) if dates else ""}</title>',
+                 f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6"/>']
+        for i, line in enumerate(lines):
+            parts.append(f'<text class="name" x="{x + 9}" y="{y + 19 + i * 15}">{_e(line)}</text>')
+        parts.append(f'<text class="dates" x="{x + 9}" y="{y + box_h - 9}">{_e(dates or p.get("type") or "")}</text>')
+        body.append(f'<g class="{cls}">{_link(node, "".join(parts))}</g>')
+    lx, ly = margin, height - 9
+    used = {rel for _f, rel, _t in sub}
+    for rel, colour in RELATION_COLOURS.items():
+        if rel in used:
+            dash = RELATION_DASHES[rel]
+            body.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{colour}" '
+                        f'stroke-width="2"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>'
+                        f'<text class="legend" x="{lx + 31}" y="{ly}">{RELATION_NAMES[rel]}</text>')
+            lx += 46 + len(RELATION_NAMES[rel]) * 7
+    return _svg("lineage", width, height, f"Lineage of {info.get(focus, {}).get('label', focus)}",
+                "Programmes that came before (left) and after (right). Each arrow runs from a programme "
+                "to one it follows, builds on, was launched by or is part of; each box gives the "
+                "programme's recorded dates.", body)
+
+
+def _dates(p: dict) -> str:
+    s, e = p.get("start"), p.get("end")
+    if s and e:
+        return f"{s} to {e}"
+    if s:
+        return f"from {s}"
+    if e:
+        return f"until {e}"
+    if p.get("first_event"):
+        return f"events from {p['first_event']}"
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# Sankey of funding flows
+
+
+def sankey(flows: list[dict], height_px: int = 360) -> Markup | None:
+    """Money along each drawn flow's path (funder → programme → recipient, or on
+    from the recipient of the total it is part of): one band per hop, each a
+    link to the claim that states it. Columns are the longest path from a funder."""
+    drawn = [f for f in flows if f["drawn"] and f["amount"] > 0 and len(f.get("path") or []) >= 2]
+    if not drawn:
+        return None
+    nodes: dict[str, dict] = {}
+    segs = []
+    for f in drawn:
+        path = f["path"]
+        for t in path:
+            nodes.setdefault(t.value, {"iri": t.value, "label": t.text, "in": Decimal(0), "out": Decimal(0)})
+        for a, b in zip(path, path[1:]):
+            nodes[a.value]["out"] += f["amount"]
+            nodes[b.value]["in"] += f["amount"]
+            segs.append((nodes[a.value], nodes[b.value], f))
+    layer = {k: 0 for k in nodes}
+    for _ in range(len(nodes)):
+        changed = False
+        for a, b, _f in segs:
+            if layer[b["iri"]] < layer[a["iri"]] + 1 and layer[a["iri"]] < len(nodes):
+                layer[b["iri"]] = layer[a["iri"]] + 1
+                changed = True
+        if not changed:
+            break
+    ncols = max(layer.values()) + 1
+    cols: list[list[dict]] = [[] for _ in range(ncols)]
+    for k, nd in nodes.items():
+        nd["value"] = max(nd["in"], nd["out"])
+        cols[layer[k]].append(nd)
+    pad, top, node_w, left, right, step = 18, 22, 14, 200, 290, 230
+    width = left + right + step * (ncols - 1)
+    scale = min((height_px - pad * (len(col) - 1)) / float(sum(n["value"] for n in col))
+                for col in cols if col)
+    bottom = 0.0
+    for ci, col in enumerate(cols):
+        y = top
+        for nd in sorted(col, key=lambda n: (-n["value"], n["label"])):
+            nd["x"], nd["y"], nd["h"] = left + ci * step, y, max(2.0, float(nd["value"]) * scale)
+            nd["col"] = ci
+            nd["in_off"] = nd["out_off"] = 0.0
+            y += nd["h"] + pad
+        bottom = max(bottom, y)
+    height = bottom + 6
+    colour_of: dict[str, str] = {}
+    for f in drawn:
+        key = f["programme"].value if f["programme"] else "(none)"
+        colour_of.setdefault(key, PALETTE[len(colour_of) % len(PALETTE)])
+    body = []
+    segs.sort(key=lambda s: (s[0]["y"], s[1]["y"]))
+    for src, dst, f in segs:
+        th = float(f["amount"]) * scale
+        y0 = src["y"] + src["out_off"]
+        y1 = dst["y"] + dst["in_off"]
+        src["out_off"] += th
+        dst["in_off"] += th
+        x0, x1 = src["x"] + node_w, dst["x"]
+        xm = (x0 + x1) / 2
+        colour = colour_of[f["programme"].value if f["programme"] else "(none)"]
+        d = (f"M{x0:.1f},{y0:.1f} C{xm:.1f},{y0:.1f} {xm:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
+             f"L{x1:.1f},{y1 + th:.1f} C{xm:.1f},{y1 + th:.1f} {xm:.1f},{y0 + th:.1f} {x0:.1f},{y0 + th:.1f} Z")
+        tip = (f'{money(f["amount"])} from {f["funder"].text if f["funder"] else "?"} to '
+               f'{f["recipient"].text if f["recipient"] else "?"}'
+               f'{" under " + f["programme"].text if f["programme"] else ""}'
+               f'{", " + f["period"] if f["period"] else ""}. Source: '
+               f'{f["source"].text if f["source"] else "none"}{", " + f["locator"] if f["locator"] else ""}')
+        inner = f'<path class="band" d="{d}" fill="{colour}"><title>{_e(tip)}</title></path>'
+        body.append(f'<g class="flow" data-claim="{_e(f["flow"].value)}">{_link(f["flow"].value, inner)}</g>')
+    for nd in nodes.values():
+        rect = (f'<rect class="node" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="{node_w}" '
+                f'height="{nd["h"]:.1f}"><title>{_e(nd["label"])}: {_e(money(nd["value"]))}</title></rect>')
+        body.append(_link(nd["iri"], rect))
+        ty = nd["y"] + nd["h"] / 2 + 4
+        label = nd["label"] if len(nd["label"]) <= 30 else nd["label"][:29] + "…"
+        if nd["col"] == 0:
+            tx, anchor = nd["x"] - 6, "end"
+        elif nd["col"] == ncols - 1:
+            tx, anchor = nd["x"] + node_w + 6, "start"
+        else:  # a middle column: above the node, clear of the bands
+            tx, ty, anchor = nd["x"] + node_w / 2, nd["y"] - 5, "middle"
+        text = (f'<text class="node-label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">'
+                f'{_e(label)} <tspan class="amount">{_e(money(nd["value"]))}</tspan></text>')
+        body.append(_link(nd["iri"], text))
+    return _svg("sankey", width, height, "Funding flows from funders to programmes and recipients",
+                "Bands are proportional to the amounts the sources state; each band links to the claim "
+                "that states it. Flows cover different periods; the table lists each with its source.", body)

@@ -1,0 +1,258 @@
+"""Terms, links and named queries for the pages.
+
+Every IRI shown on a page goes through ``Term``: IRIs under the instance base
+link to their local path (``/id/...``), ontology terms to ``/def/...``, other
+http(s) IRIs to the generic ``/-/resource?uri=`` page (and out to the IRI
+itself). IRIs with any other scheme (``javascript:``, ``data:``...) never
+become links; they are shown as text.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote, urlsplit
+
+import pyoxigraph as ox
+from flask import current_app
+
+from kg import queries as named
+from kg.namespaces import IA, PREFIXES
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+IA_NS = str(IA)
+
+#: Extra vocabularies shown with a prefix.
+EXTRA_PREFIXES = {
+    "vann": "http://purl.org/vocab/vann/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+#: Instance folders (see data/README.md) and the prefixes used for them.
+INSTANCE_FOLDERS = {
+    "prog": "programme", "site": "site", "wave": "wave", "orgn": "organisation",
+    "person": "person", "doc": "document", "claim": "claim", "place": "place",
+    "fy": "period", "cm": "care-model", "measure": "measure", "unit": "unit",
+    "kind": "value-kind", "evt": "event-type", "role": "role", "grade": "reliability",
+    "precision": "date-precision", "ptype": "programme-type", "otype": "organisation-type",
+    "scheme": "scheme", "graph": "graph",
+}
+
+
+@functools.lru_cache(maxsize=8)
+def prefixes_for(base: str) -> dict[str, str]:
+    """Every prefix we write or show: vocabularies, then instance folders under ``base``."""
+    out = dict(PREFIXES)
+    out.update(EXTRA_PREFIXES)
+    out.update({p: f"{base}id/{folder}/" for p, folder in INSTANCE_FOLDERS.items()})
+    return out
+
+
+def settings():
+    return current_app.config["KG"]
+
+
+def base() -> str:
+    return settings().base
+
+
+def curie(iri: str) -> str | None:
+    """``ia:Programme`` for an IRI in a known namespace, else None."""
+    best = None
+    for prefix, ns in prefixes_for(base()).items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            local = iri[len(ns):]
+            if "/" in local or "#" in local:
+                continue
+            if best is None or len(ns) > len(best[1]):
+                best = (prefix, ns)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else None
+
+
+def expand_curie(text: str) -> str | None:
+    prefix, sep, local = text.partition(":")
+    ns = prefixes_for(base()).get(prefix) if sep else None
+    return ns + local if ns and local and not local.startswith("//") else None
+
+
+def is_web_iri(iri: str) -> bool:
+    try:
+        parts = urlsplit(iri)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+_PATH_SAFE = "/-_.~!$&'()*+,;=:@"
+
+
+def local_path(iri: str) -> str | None:
+    """The path this service answers ``iri`` at, for IRIs it is the home of."""
+    b = base()
+    if iri.startswith(b + "id/") and len(iri) > len(b) + 3:
+        return "/" + quote(iri[len(b):], safe=_PATH_SAFE)
+    if iri.startswith(IA_NS):
+        return "/def/" + quote(iri[len(IA_NS):], safe=_PATH_SAFE)
+    return None
+
+
+def href_for(iri: str) -> str | None:
+    """Where a link to ``iri`` goes on our pages, or None if it must not be a link."""
+    path = local_path(iri)
+    if path:
+        return path
+    if is_web_iri(iri) or iri.startswith("urn:"):
+        return "/-/resource?uri=" + quote(iri, safe="")
+    return None
+
+
+def iri_for_path(path: str) -> str:
+    """Inverse of ``local_path`` for a request path such as ``id/programme/x``."""
+    return base() + path
+
+
+@dataclass
+class Term:
+    """One RDF term ready for a template."""
+    kind: str                 # "iri", "literal", "bnode"
+    value: str                # the IRI, lexical form or blank node id
+    label: str | None = None  # a label from the graph, for IRIs
+    lang: str | None = None
+    datatype: str | None = None
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+    @property
+    def is_literal(self) -> bool:
+        return self.kind == "literal"
+
+    @property
+    def curie(self) -> str | None:
+        return curie(self.value) if self.kind == "iri" else None
+
+    @property
+    def href(self) -> str | None:
+        return href_for(self.value) if self.kind == "iri" else None
+
+    @property
+    def external(self) -> str | None:
+        """A link out to the IRI itself (http(s) IRIs we are not the home of)."""
+        if self.kind == "iri" and is_web_iri(self.value) and local_path(self.value) is None:
+            return self.value
+        return None
+
+    @property
+    def text(self) -> str:
+        """What to show: the label, else a prefixed name, else the IRI or value."""
+        if self.kind == "iri":
+            return self.label or self.curie or self.value
+        if self.kind == "bnode":
+            return "_:" + self.value
+        return self.value
+
+    @property
+    def datatype_curie(self) -> str | None:
+        if not self.datatype or self.datatype == XSD + "string":
+            return None
+        return curie(self.datatype) or self.datatype
+
+    @property
+    def sort_key(self):
+        return (self.kind != "iri", self.text.lower())
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def term(t, label=None) -> Term | None:
+    """A ``Term`` from a pyoxigraph term (and optional label term)."""
+    if t is None:
+        return None
+    lab = label.value if label is not None else None
+    if isinstance(t, ox.NamedNode):
+        return Term("iri", t.value, label=lab)
+    if isinstance(t, ox.BlankNode):
+        return Term("bnode", t.value)
+    if isinstance(t, ox.Literal):
+        return Term("literal", t.value, lang=t.language, datatype=t.datatype.value if t.datatype else None)
+    return Term("literal", str(t))
+
+
+def iri_term(iri: str, label: str | None = None) -> Term:
+    return Term("iri", iri, label=label)
+
+
+def money(value) -> str:
+    """£329m, £1.5bn, £60,000 — a short form of an amount in pounds."""
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "-" if d < 0 else ""
+    d = abs(d)
+    if d >= 1_000_000_000:
+        return f"{sign}£{(d / 1_000_000_000).normalize():f}bn"
+    if d >= 1_000_000:
+        m = (d / 1_000_000).quantize(Decimal("0.1")).normalize()
+        return f"{sign}£{m:f}m"
+    return f"{sign}£{d.quantize(Decimal('1')):,}"
+
+
+def number(value) -> str:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    d = d.normalize()
+    if d == d.to_integral_value():
+        return f"{d.quantize(Decimal('1')):,}"
+    return f"{d:f}"
+
+
+# ---------------------------------------------------------------------------
+# Named queries
+
+
+@functools.lru_cache(maxsize=None)
+def query_text(name: str) -> str:
+    return named.get(name).text
+
+
+def run(name: str, tail: str = "", **params):
+    """Run a named query against the current build.
+
+    ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
+    named nodes; pyoxigraph terms are passed as they are), never pasted into
+    the text. ``tail`` is a fixed clause built from validated numbers and
+    whitelisted orderings only (``ORDER BY ... LIMIT n OFFSET m``).
+    """
+    from .graph import current_store
+
+    subs = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = ox.NamedNode(value)
+        subs[ox.Variable(key)] = value
+    text = query_text(name)
+    if tail:
+        text = text.rstrip() + "\n" + tail
+    return current_store().query(text, substitutions=subs or None)
+
+
+def rows(name: str, tail: str = "", **params) -> list[dict]:
+    """Solutions as dicts of variable name -> pyoxigraph term (missing = None)."""
+    result = run(name, tail, **params)
+    names = [v.value for v in result.variables]
+    return [{n: sol[n] for n in names} for sol in result]
+
+
+def val(t) -> str | None:
+    return None if t is None else t.value

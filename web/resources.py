@@ -1,0 +1,500 @@
+"""Resource pages and documents: one IRI, several representations.
+
+Identifier pattern: **200 at the resource IRI**. ``/id/programme/vanguards``
+answers with HTML or RDF by content negotiation (``Vary: Accept``,
+``Content-Location`` naming the variant, ``Link: rel="alternate"`` for the
+others); each variant also has its own URL by extension
+(``/id/programme/vanguards.ttl``) or ``?format=``. A client that accepts none
+of our formats gets 406, not HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections import OrderedDict
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Response, abort, redirect, render_template, request
+
+from . import charts, jsonld
+from .graph import current_graph, current_store
+from .linking import (IA_NS, RDF_TYPE, Term, base, curie, href_for, iri_term, local_path,
+                      prefixes_for, rows, run, settings, term, val)
+from .pages import bp
+
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+
+#: Representations of a resource: extension -> (media type, name).
+FORMATS = OrderedDict([
+    ("html", ("text/html", "HTML")),
+    ("ttl", ("text/turtle", "Turtle")),
+    ("jsonld", ("application/ld+json", "JSON-LD")),
+    ("nt", ("application/n-triples", "N-Triples")),
+    ("rdf", ("application/rdf+xml", "RDF/XML")),
+])
+RDF_EXTS = ("ttl", "jsonld", "nt", "rdf")
+OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML}
+
+#: What clients may ask for, in our order of preference on ties.
+ACCEPT_TABLE = [
+    ("text/html", "html"), ("application/xhtml+xml", "html"),
+    ("text/turtle", "ttl"), ("application/x-turtle", "ttl"),
+    ("application/ld+json", "jsonld"), ("application/json", "jsonld"),
+    ("application/n-triples", "nt"),
+    ("application/rdf+xml", "rdf"), ("application/xml", "rdf"), ("text/xml", "rdf"),
+]
+#: Values of ``?format=``.
+FORMAT_NAMES = {
+    "html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
+    "json": "jsonld", "nt": "nt", "ntriples": "nt", "n-triples": "nt", "rdf": "rdf",
+    "rdfxml": "rdf", "rdf+xml": "rdf", "xml": "rdf",
+}
+
+#: How many incoming links a resource page lists before "more".
+INCOMING_ON_PAGE = 50
+INCOMING_PAGE = 200
+
+
+def content_type(ext: str) -> str:
+    media = FORMATS[ext][0]
+    return media + "; charset=utf-8" if media.startswith("text/") else media
+
+
+def parse_accept(header: str) -> list[tuple[str, float]]:
+    out = []
+    for part in header.split(","):
+        fields = part.split(";")
+        media = fields[0].strip().lower()
+        if not media:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            k, _, v = f.partition("=")
+            if k.strip().lower() == "q":
+                try:
+                    q = float(v.strip())
+                except ValueError:
+                    q = 0.0
+        out.append((media, q))
+    return out
+
+
+def negotiate(header: str | None, table=ACCEPT_TABLE) -> str | None:
+    """The format to answer with, or None (406).
+
+    The client's q-values decide; then the more specific match (``text/turtle``
+    beats ``*/*``); then the client's own order; then ours. No Accept header
+    means the first format of the table (HTML).
+    """
+    if header is None or not header.strip():
+        return table[0][1]
+    entries = parse_accept(header)
+    best, best_key = None, None
+    for si, (media, fmt) in enumerate(table):
+        match = None
+        for ci, (cm, q) in enumerate(entries):
+            if cm == media:
+                spec = 2
+            elif cm.endswith("/*") and media.startswith(cm[:-1]):
+                spec = 1
+            elif cm == "*/*" or cm == "*":
+                spec = 0
+            else:
+                continue
+            if match is None or spec > match[0]:
+                match = (spec, q, ci)
+        if match is None or match[1] <= 0:
+            continue
+        key = (match[1], match[0], -match[2], -si)
+        if best_key is None or key > best_key:
+            best, best_key = fmt, key
+    return best
+
+
+# ---------------------------------------------------------------------------
+# Per-build facts the pages need often
+
+
+def per_build(fn):
+    """Cache a function's result for the build currently served."""
+    cache: dict = {}
+
+    @functools.wraps(fn)
+    def wrapper():
+        target = current_graph().target()
+        if target not in cache:
+            cache.clear()
+            cache[target] = fn()
+        return cache[target]
+    return wrapper
+
+
+@per_build
+def subclass_closure() -> dict[str, set[str]]:
+    """Class IRI -> itself and every class below it (from the ontology's axioms)."""
+    children: dict[str, set[str]] = {}
+    for r in rows("page-ontology-axioms"):
+        if r["axiom"].value == RDFS + "subClassOf":
+            children.setdefault(r["value"].value, set()).add(r["term"].value)
+
+    def below(c, seen):
+        for k in children.get(c, ()):
+            if k not in seen:
+                seen.add(k)
+                below(k, seen)
+        return seen
+    return {c: below(c, {c}) for c in list(children)}
+
+
+def classes_below(iri: str) -> set[str]:
+    return subclass_closure().get(iri, {iri})
+
+
+@per_build
+def graph_names() -> set[str]:
+    return set(current_store().graph_names())
+
+
+def exists(iri: str) -> bool:
+    return bool(rows("page-resource-exists", resource=iri)) or iri in graph_names()
+
+
+# ---------------------------------------------------------------------------
+# Routes
+
+
+@bp.get("/id/<path:rest>")
+def by_path(rest: str):
+    path = "/id/" + rest
+    iri = settings().base + "id/" + rest
+    if exists(iri):
+        return serve(iri, path)
+    stem, dot, ext = rest.rpartition(".")
+    if dot and ext in FORMATS and exists(settings().base + "id/" + stem):
+        return serve(settings().base + "id/" + stem, "/id/" + stem, ext)
+    abort(404)
+
+
+@bp.get("/def/<path:rest>")
+def ontology_term(rest: str):
+    iri = IA_NS + rest
+    if exists(iri):
+        return serve(iri, "/def/" + rest)
+    stem, dot, ext = rest.rpartition(".")
+    if dot and ext in FORMATS and exists(IA_NS + stem):
+        return serve(IA_NS + stem, "/def/" + stem, ext)
+    abort(404)
+
+
+@bp.get("/-/resource")
+def any_resource():
+    iri = request.args.get("uri", "").strip()
+    if not iri:
+        abort(404, description="Give the IRI of a resource as ?uri=")
+    path = local_path(iri)
+    if path:
+        fmt = request.args.get("format")
+        return redirect(path + (f"?format={quote(fmt)}" if fmt else ""), 303)
+    if not exists(iri):
+        abort(404, description=f"Nothing in the atlas is about {iri}.")
+    return serve(iri, None)
+
+
+def variant_url(path: str | None, iri: str, ext: str) -> str:
+    if path is not None:
+        return f"{path}.{ext}"
+    return f"/-/resource?uri={quote(iri, safe='')}&format={ext}"
+
+
+def alternates(path: str | None, iri: str, exts=tuple(FORMATS)) -> list[dict]:
+    return [{"ext": e, "media_type": FORMATS[e][0], "name": FORMATS[e][1],
+             "href": variant_url(path, iri, e)} for e in exts]
+
+
+def link_header(alts: list[dict], served: str | None) -> str:
+    return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"'
+                     for a in alts if a["ext"] != served)
+
+
+def choose(ext: str | None) -> tuple[str | None, bool]:
+    """(format, negotiated?) from the extension, ``?format=`` or Accept."""
+    if ext:
+        return ext, False
+    asked = request.args.get("format")
+    if asked:
+        return FORMAT_NAMES.get(asked.strip().lower()), False
+    return negotiate(request.headers.get("Accept")), True
+
+
+def not_acceptable(alts: list[dict]) -> Response:
+    lines = "\n".join(f"  {a['media_type']}  {a['href']}" for a in alts)
+    resp = Response(f"406 Not Acceptable: this resource is available as\n{lines}\n", 406,
+                    content_type="text/plain; charset=utf-8")
+    resp.headers["Vary"] = "Accept"
+    resp.headers["Link"] = link_header(alts, None)
+    return resp
+
+
+def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
+    alts = alternates(path, iri)
+    fmt, negotiated = choose(ext)
+    if fmt is None:
+        return not_acceptable(alts)
+    if fmt == "html":
+        body = resource_page(iri, alts)
+    else:
+        body = document(iri, fmt)
+    resp = Response(body, content_type=content_type(fmt))
+    resp.headers["Link"] = link_header(alts, fmt)
+    if negotiated:
+        resp.headers["Vary"] = "Accept"
+        resp.headers["Content-Location"] = variant_url(path, iri, fmt)
+    return resp
+
+
+# ---------------------------------------------------------------------------
+# RDF documents
+
+
+def context_url() -> str:
+    return settings().public_url.rstrip("/") + "/-/context.jsonld"
+
+
+def serialize(triples, fmt: str) -> bytes:
+    if fmt == "jsonld":
+        buf = io.BytesIO()
+        jsonld.write(triples, buf, context_url(), prefixes_for(base()))
+        return buf.getvalue()
+    prefixes = prefixes_for(base()) if fmt != "nt" else None
+    return ox.serialize(triples, format=OX_FORMATS[fmt], prefixes=prefixes)
+
+
+def document(iri: str, fmt: str) -> bytes:
+    """A resource's statements (and those pointing at it), or a named graph's."""
+    if iri in graph_names():
+        triples = list(run("page-graph-document", graph=iri))
+    else:
+        triples = list(run("page-resource-document", resource=iri))
+        seen = set(triples)
+        triples += [t for t in run("page-resource-document-incoming", resource=iri) if t not in seen]
+    return serialize(triples, fmt)
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+
+#: Properties shown first, in this order; the rest follow by label.
+FIRST = [RDF_TYPE, RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", DCT + "title",
+         RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
+LABEL_PROPS = [RDFS + "label", SKOS + "prefLabel", DCT + "title", "https://schema.org/name"]
+DESCRIPTION_PROPS = [RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
+CLAIM = IA_NS + "Claim"
+DOCUMENT = IA_NS + "SourceDocument"
+PROGRAMME = IA_NS + "Programme"
+
+
+def describe(iri: str) -> dict:
+    """The outgoing statements of a resource, grouped by property."""
+    props: "OrderedDict[str, dict]" = OrderedDict()
+    for r in rows("page-resource-outgoing", resource=iri):
+        p = r["p"].value
+        entry = props.setdefault(p, {"p": iri_term(p, val(r["pLabel"])), "values": [], "seen": set()})
+        key = (type(r["o"]).__name__, r["o"].value, getattr(r["o"], "language", None))
+        if key in entry["seen"]:
+            continue
+        entry["seen"].add(key)
+        entry["values"].append(term(r["o"], r["oLabel"]))
+    order = {p: i for i, p in enumerate(FIRST)}
+    grouped = sorted(props.values(),
+                     key=lambda e: (order.get(e["p"].value, len(FIRST)), e["p"].text.lower()))
+    for e in grouped:
+        e["values"].sort(key=lambda t: t.sort_key)
+        del e["seen"]
+    return {"props": grouped, "by_iri": {e["p"].value: e["values"] for e in grouped}}
+
+
+def first_literal(by_iri: dict, props: list[str]) -> str | None:
+    for p in props:
+        for v in by_iri.get(p, ()):
+            if v.is_literal and (v.lang in (None, "", "en") or v.lang.startswith("en")):
+                return v.value
+    return None
+
+
+def claim_rows(iri: str) -> list[dict]:
+    out = []
+    for r in rows("page-claims-mentioning", resource=iri):
+        out.append({
+            "claim": iri_term(r["claim"].value, val(r["claimLabel"])),
+            "class": iri_term(r["class"].value, val(r["classLabel"])) if r["class"] else None,
+            "relations": (val(r["relations"]) or "").split(", "),
+            "about": iri_term(r["about"].value, val(r["aboutLabel"])) if r["about"] else None,
+            "value": val(r["value"]), "unit": val(r["unitLabel"]),
+            "is_money": val(r["unitLabel"]) in ("GBP", "pounds sterling"),
+            "date": val(r["date"]), "period": val(r["period"]),
+            "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
+            "locator": val(r["locator"]), "reliability": val(r["reliability"]),
+            "summary": val(r["summary"]), "disputed": r["disputed"] is not None,
+        })
+    return out
+
+
+def dispute_pairs(iri: str) -> list[dict]:
+    pairs = []
+    for r in rows("page-disputes", resource=iri):
+        sides = []
+        for s in ("a", "b"):
+            src = r[f"{s}Source"]
+            sides.append({
+                "claim": iri_term(r[s].value, val(r[f"{s}Label"])),
+                "value": val(r[f"{s}Value"]), "unit": val(r[f"{s}Unit"]),
+                "is_money": val(r[f"{s}Unit"]) in ("GBP", "pounds sterling"),
+                "period": val(r[f"{s}Period"]),
+                "source": iri_term(src.value, val(r[f"{s}SourceLabel"])) if src else None,
+                "locator": val(r[f"{s}Locator"]), "reliability": val(r[f"{s}Reliability"]),
+                "summary": val(r[f"{s}Summary"]),
+            })
+        if sides[1]["claim"].value == iri:  # the claim whose page this is goes first
+            sides.reverse()
+        pairs.append({"sides": sides})
+    return pairs
+
+
+def incoming(iri: str, limit: int, offset: int = 0) -> list[dict]:
+    found = rows("page-resource-incoming", f"LIMIT {int(limit)} OFFSET {int(offset)}", resource=iri)
+    return [{"s": term(r["s"], r["sLabel"]), "p": iri_term(r["p"].value, val(r["pLabel"]))}
+            for r in found]
+
+
+def incoming_count(iri: str) -> int:
+    found = rows("page-resource-incoming-count", resource=iri)
+    return int(found[0]["count"].value) if found else 0
+
+
+@bp.get("/-/incoming")
+def all_incoming():
+    from .pages import _int_arg
+    iri = request.args.get("uri", "").strip()
+    if not iri or not exists(iri):
+        abort(404, description="Give the IRI of a resource in the atlas as ?uri=")
+    page = _int_arg("page", 1, 1, 10**6)
+    links = incoming(iri, INCOMING_PAGE + 1, (page - 1) * INCOMING_PAGE)
+    more = len(links) > INCOMING_PAGE
+    label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
+    return render_template(
+        "incoming.html", resource=iri_term(iri, label), links=links[:INCOMING_PAGE],
+        total=incoming_count(iri), page=page,
+        next_url=f"/-/incoming?uri={quote(iri, safe='')}&page={page + 1}" if more else None,
+        prev_url=f"/-/incoming?uri={quote(iri, safe='')}&page={page - 1}" if page > 1 else None)
+
+
+def graph_page(iri: str, alts: list[dict]) -> str:
+    subjects = [{"s": iri_term(r["subject"].value, val(r["label"])) if isinstance(r["subject"], ox.NamedNode)
+                 else term(r["subject"]), "type": val(r["typeLabel"]),
+                 "statements": int(r["statements"].value)}
+                for r in rows("page-graph-subjects", graph=iri)]
+    name = iri[len(base() + "id/graph/"):] if iri.startswith(base() + "id/graph/") else iri
+    return render_template("graph.html", iri=iri, name=name, subjects=subjects, alternates=alts,
+                           statements=sum(s["statements"] for s in subjects))
+
+
+def resource_page(iri: str, alts: list[dict]) -> str:
+    if iri in graph_names():
+        return graph_page(iri, alts)
+    described = describe(iri)
+    by_iri = described["by_iri"]
+    types = [t for t in by_iri.get(RDF_TYPE, []) if t.is_iri]
+    type_iris = {t.value for t in types}
+    label = first_literal(by_iri, LABEL_PROPS) or curie(iri) or iri
+    description = first_literal(by_iri, DESCRIPTION_PROPS)
+    is_claim = bool(type_iris & classes_below(CLAIM))
+    is_document = bool(type_iris & classes_below(DOCUMENT))
+    is_programme = bool(type_iris & classes_below(PROGRAMME))
+
+    claims = claim_rows(iri)
+    citing = [c for c in claims if "source" in c["relations"]] if is_document else []
+    mentioning = [c for c in claims if c not in citing]
+    disputes = dispute_pairs(iri)
+
+    provenance = None
+    if is_claim:
+        provenance = {
+            "source": by_iri.get(IA_NS + "source", []),
+            "locator": [v.value for v in by_iri.get(IA_NS + "locator", [])],
+            "reliability": by_iri.get(IA_NS + "reliability", []),
+            "stated_by": by_iri.get(IA_NS + "statedBy", []),
+            "derived_from": by_iri.get("http://www.w3.org/ns/prov#wasDerivedFrom", []),
+            "method": [v.value for v in by_iri.get(IA_NS + "method", [])],
+        }
+
+    lineage = sites = None
+    lineage_links = []
+    if is_programme:
+        from .pages import programme_dates
+        edges = [(r["from"].value, r["relation"].value, val(r["relationLabel"]), r["to"].value)
+                 for r in rows("page-lineage-edges")]
+        dated = programme_dates()
+        lineage = charts.lineage(dated, edges, iri)
+        lineage_links = lineage_table(dated, edges, iri)
+        sites = sites_by_care_model(iri)
+
+    flows = []
+    if is_programme or any(c["class"] and c["class"].value == IA_NS + "FundingFlow" for c in claims):
+        from .funding import flows_involving
+        flows = flows_involving(iri)
+    sankey = charts.sankey(flows) if flows else None
+
+    n_in = incoming_count(iri)
+    graphs = [{"g": iri_term(r["graph"].value), "statements": int(r["statements"].value),
+               "name": r["graph"].value[len(base() + "id/graph/"):]}
+              for r in rows("page-resource-graphs", resource=iri)]
+    return render_template(
+        "resource.html", iri=iri, label=label, description=description, types=types,
+        props=described["props"], alternates=alts, claims=mentioning, citing=citing,
+        disputes=disputes, provenance=provenance, is_claim=is_claim, is_document=is_document,
+        is_programme=is_programme, lineage=lineage, lineage_links=lineage_links, sites=sites, flows=flows, sankey=sankey,
+        incoming=incoming(iri, INCOMING_ON_PAGE), incoming_total=n_in,
+        incoming_url=f"/-/incoming?uri={quote(iri, safe='')}", graphs=graphs,
+        external=iri_term(iri).external,
+    )
+
+
+def lineage_table(programmes: list[dict], edges: list[tuple], focus: str) -> list[dict]:
+    """The programme's own lineage links, earlier ones first, with dates."""
+    info = {p["iri"]: p for p in programmes}
+    out = []
+    for f, _rel, label, t in edges:
+        if focus not in (f, t):
+            continue
+        other = t if f == focus else f
+        p = info.get(other, {})
+        out.append({
+            "direction": "before" if f == focus else "after",
+            "subject": iri_term(f, info.get(f, {}).get("label")), "relation": label or curie(_rel),
+            "object": iri_term(t, info.get(t, {}).get("label")),
+            "start": p.get("start"), "end": p.get("end"), "first_event": p.get("first_event"),
+        })
+    out.sort(key=lambda r: (r["direction"] != "before", r["start"] or r["first_event"] or "9999"))
+    return out
+
+
+def sites_by_care_model(programme: str) -> list[dict]:
+    groups: "OrderedDict[str, dict]" = OrderedDict()
+    for r in rows("page-programme-sites", programme=programme):
+        cm = r["careModel"]
+        key = cm.value if cm else ""
+        g = groups.setdefault(key, {
+            "care_model": iri_term(cm.value, val(r["careModelLabel"])) if cm else None, "sites": []})
+        g["sites"].append({
+            "site": iri_term(r["site"].value, val(r["siteLabel"])),
+            "wave": iri_term(r["wave"].value, val(r["waveLabel"])) if r["wave"] else None,
+            "number": val(r["programmeNumber"]),
+            "area": iri_term(r["area"].value, val(r["areaLabel"])) if r["area"] else None,
+        })
+    return sorted(groups.values(), key=lambda g: (g["care_model"] is None,
+                                                  g["care_model"].text.lower() if g["care_model"] else ""))
