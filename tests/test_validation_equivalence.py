@@ -1,0 +1,172 @@
+"""The fast validation engine (pyshacl-turbo) reports exactly what pyshacl does.
+
+pyshacl is the reference. Each test loads one body of data once and runs both
+engines on it; the sets of (focus node, path, source shape, severity) must be
+equal, and so must the full violations (message, value and files). The bodies:
+the real data; the real data with every broken and mended snippet of
+tests/test_shapes.py added (each case in its own namespace, so they do not
+interact); and a 10,000-triple synthetic graph with faults seeded for every
+kind of shape, node and SPARQL-based alike.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kg.config import Settings
+from kg.sources import data_files, load, load_shapes
+from kg.synth import HEADER, synthesise
+from kg.validate import choose_engine, turbo_available, validate
+
+from .test_shapes import CASES, PREFIXES, SHAPES, T
+
+pytestmark = pytest.mark.skipif(not turbo_available(), reason="pyshacl-turbo is not installed")
+
+
+def key(v) -> tuple[str, str, str, str]:
+    return (v.focus, v.path, v.shape, v.severity)
+
+
+def full(v) -> tuple:
+    return (v.focus, v.path, v.shape, v.severity, v.message, v.value, v.files)
+
+
+def both(loaded, shapes):
+    reference = validate(loaded, shapes, engine="pyshacl")
+    fast = validate(loaded, shapes, engine="turbo")
+    return reference, fast
+
+
+def assert_same(reference, fast):
+    ref, got = {key(v) for v in reference.violations}, {key(v) for v in fast.violations}
+    assert ref - got == set(), f"turbo lost violations pyshacl reports: {sorted(ref - got)}"
+    assert got - ref == set(), f"turbo reports violations pyshacl does not: {sorted(got - ref)}"
+    assert sorted(map(full, fast.violations)) == sorted(map(full, reference.violations))
+    assert fast.conforms == reference.conforms
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return load_shapes(Settings.from_env())
+
+
+def test_real_data_alone_and_with_every_seeded_fault(shapes, tmp_path):
+    """One load of the real data plus the faults: the real data's own results
+    (focus nodes outside the test namespaces) are part of the comparison."""
+    settings = Settings.from_env()
+    cases = []
+    for name, (_shape, broken, mended) in CASES.items():
+        for kind, snippet in (("broken", broken), ("mended", mended)):
+            ns = f"{T}{kind}/{name.replace('/', '-')}/"
+            path = tmp_path / f"{kind}-{name.replace('/', '-')}.ttl"
+            path.write_text(PREFIXES.replace(T, ns) + snippet)
+            cases.append((kind, name, ns))
+    loaded = load(settings, only=[f.path for f in data_files(settings)] + sorted(tmp_path.glob("*.ttl")))
+    reference, fast = both(loaded, shapes)
+    assert_same(reference, fast)
+    real = [v for v in reference.violations if not v.focus.startswith(T)]
+    assert {key(v) for v in real} == {key(v) for v in fast.violations if not v.focus.startswith(T)}
+    # Every broken case is seen by both engines, with the shape it is written to break.
+    for kind, name, ns in cases:
+        if kind == "broken":
+            fired = {v.shape.split(" / ")[0].removeprefix(SHAPES)
+                     for v in fast.violations if v.focus.startswith(ns)}
+            assert CASES[name][0] in fired, name
+
+
+def _drop_line(path: Path, subject: str, predicate: str) -> None:
+    """Delete the first ``predicate`` line of ``subject``'s block (not its last line)."""
+    text = path.read_text()
+    start = text.index(f"\n{subject} ")
+    m = re.compile(rf"\n    {re.escape(predicate)} [^\n]* ;\n").search(text, start)
+    assert m and text.find(" .\n", start) > m.start(), (subject, predicate)
+    path.write_text(text[:m.start()] + "\n" + text[m.end():])
+
+
+def seed_faults(root: Path) -> tuple[set[str], set[str]]:
+    """Break a synthetic graph in every way the shapes check; return the shapes
+    expected to fire and the nodes the faults touch."""
+    plan1 = (root / "synthetic/plans/2015-16/bcf-plan-2015-16-001.ttl").read_text()
+    council = re.search(r"dcterms:publisher sorg:(\w+)", plan1).group(1)
+    claim = "sclaim:bcf-{}-{:03d}-{}"
+    faults = f"""
+sorg:{council} ia:odsCode "l12" ; ia:organisationType measure:site-count .
+{claim.format("2015-16", 1, "pooled-fund")} ia:currency "EUR" .
+{claim.format("2016-17", 1, "pooled-fund")} ia:periodEnd fy:2014-15 .
+{claim.format("2017-18", 1, "pooled-fund")} ia:amount -5.0 .
+{claim.format("2018-19", 1, "emergency-admissions-change-outcome")}
+    ia:againstTarget {claim.format("2018-19", 2, "emergency-admissions-change-target")} .
+sclaim:bcf-national-2019-20-total ia:value "lots" .
+{claim.format("2015-16", 1, "emergency-admissions-change-target")}
+    ia:disputes {claim.format("2015-16", 2, "emergency-admissions-change-target")} ;
+    ia:reliability grade:secondary .
+sprog:better-care-fund ia:startDate "2015-04-01"^^xsd:date .
+sclaim:fault-early-event a ia:Event ; rdfs:label "An event before the programme began"@en ;
+    ia:eventType evt:announced ; ia:about sprog:better-care-fund ; ia:date "2014-01-01"^^xsd:date ;
+    ia:datePrecision precision:day ; ia:source sdoc:systems-register ; ia:locator "p.1" ;
+    ia:reliability grade:official .
+sclaim:fault-datetime a ia:Event ; rdfs:label "An event with a timestamp"@en ;
+    ia:eventType evt:published ; ia:about sdoc:systems-register ;
+    ia:date "2022-07-01T09:00:00"^^xsd:dateTime ; ia:datePrecision precision:day ;
+    ia:source sdoc:systems-register ; ia:locator "p.1" ; ia:reliability grade:official .
+ssite:system-01 ia:careModel <https://w3id.org/integration-atlas/id/care-model/mcp> .
+sclaim:fault-mcp-count a ia:Figure ; rdfs:label "Systems testing the MCP model"@en ;
+    ia:about <https://w3id.org/integration-atlas/id/care-model/mcp> ; ia:countOf ia:Site ;
+    ia:measure measure:site-count ; ia:value 3.0 ; ia:unit unit:count ; ia:valueKind kind:reported ;
+    ia:source sdoc:systems-register ; ia:locator "Table 2" ; ia:reliability grade:official .
+sclaim:fault-derived a ia:DerivedClaim ; rdfs:label "A derived claim that cites a source"@en ;
+    prov:wasDerivedFrom sclaim:bcf-national-2015-16-total ; ia:method "sum"@en ;
+    ia:source sdoc:systems-register ; ia:reliability grade:derived .
+sclaim:fault-negative-count a ia:Figure ; rdfs:label "A negative count"@en ;
+    ia:about ssite:system-04 ; ia:measure measure:site-count ; ia:value -2.0 ; ia:unit unit:count ;
+    ia:valueKind kind:reported ; ia:source sdoc:systems-register ; ia:locator "p.2" ;
+    ia:reliability grade:official .
+ssite:system-03 rdfs:label "A plain label" .
+"""
+    header = HEADER + "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+    (root / "synthetic/faults.ttl").write_text(header + faults)
+    _drop_line(root / "synthetic/systems.ttl", "ssite:system-02", "rdfs:label")
+    _drop_line(root / "synthetic/plans/2015-16/bcf-plan-2015-16-003.ttl",
+               claim.format("2015-16", 3, "pooled-fund"), "ia:source")
+    shapes = {"Organisation", "FundingFlow", "Outcome", "Figure", "PartsSumToTotal", "Claim",
+              "DisputeSameSubject", "DatesBackedByEvents", "EventInProgrammeLifetime", "Event",
+              "SiteCountMatchesListing", "DerivedClaim", "NonNegativeFigure", "Labelled", "StatedClaim"}
+    touched = [f"sorg:{council}", "sprog:better-care-fund", "ssite:system-02", "ssite:system-03",
+               "sclaim:bcf-national-2017-18-total", "sclaim:bcf-national-2019-20-total",
+               claim.format("2015-16", 1, "pooled-fund"), claim.format("2016-17", 1, "pooled-fund"),
+               claim.format("2017-18", 1, "pooled-fund"), claim.format("2015-16", 3, "pooled-fund"),
+               claim.format("2018-19", 1, "emergency-admissions-change-outcome"),
+               claim.format("2015-16", 1, "emergency-admissions-change-target"),
+               "sclaim:fault-early-event", "sclaim:fault-datetime", "sclaim:fault-mcp-count",
+               "sclaim:fault-derived", "sclaim:fault-negative-count"]
+    prefixes = dict(re.findall(r"@prefix (\w+): <([^>]+)>", HEADER))
+    return shapes, {prefixes[n.split(":")[0]] + n.split(":", 1)[1] for n in touched}
+
+
+def test_synthetic_graph_with_seeded_faults(shapes, tmp_path):
+    root = tmp_path / "synthetic-data"
+    synthesise(root, 10_000, seed=7)
+    expected, touched = seed_faults(root)
+    reference, fast = both(load(Settings.from_env(data_dir=root)), shapes)
+    assert_same(reference, fast)
+    fired = {v.shape.split(" / ")[0].removeprefix(SHAPES) for v in reference.violations}
+    assert expected <= fired, f"faults not seen: {sorted(expected - fired)}"
+    # Everything the faults did not touch conforms, by pyshacl's own account.
+    assert {v.focus for v in reference.violations} <= touched
+
+
+def test_auto_uses_turbo_only_from_the_threshold(monkeypatch):
+    loaded = load(Settings.from_env())
+    monkeypatch.delenv("KG_VALIDATOR", raising=False)
+    monkeypatch.setenv("KG_TURBO_FROM", str(len(loaded) + 1))
+    assert choose_engine(loaded) == "pyshacl"
+    monkeypatch.setenv("KG_TURBO_FROM", str(len(loaded)))
+    assert choose_engine(loaded) == "turbo"
+    monkeypatch.setenv("KG_VALIDATOR", "pyshacl")
+    assert choose_engine(loaded) == "pyshacl"
+    monkeypatch.setenv("KG_VALIDATOR", "fastest")
+    with pytest.raises(ValueError):
+        choose_engine(loaded)
