@@ -68,6 +68,7 @@ def all_flows() -> list[dict]:
             "disputes": val(r["disputes"]),
             "source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"]),
             "reliability": val(r["reliabilityLabel"]),
+            "method": val(r["method"]), "inputs": int(r["inputs"].value) if r["inputs"] else 0,
             "rank": RELIABILITY_RANK.get(reliability.rsplit("/", 1)[-1], 3),
             "drawn": True, "why_not": None, "same_as": None,
         })

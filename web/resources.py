@@ -87,18 +87,22 @@ def negotiate(header: str | None, table=ACCEPT_TABLE) -> str | None:
     """The format to answer with, or None (406).
 
     The client's q-values decide; then the more specific match (``text/turtle``
-    beats ``*/*``); then the client's own order; then ours. No Accept header
-    means the first format of the table (HTML).
+    beats ``*/*``); then the client's own order; then ours. Wildcards match
+    only the media type we answer with (the first of each format in the
+    table), not its aliases. No Accept header means the first format (HTML).
     """
     if header is None or not header.strip():
         return table[0][1]
     entries = parse_accept(header)
     best, best_key = None, None
+    canonical = {fmt: media for media, fmt in reversed(table)}
     for si, (media, fmt) in enumerate(table):
         match = None
         for ci, (cm, q) in enumerate(entries):
             if cm == media:
                 spec = 2
+            elif canonical[fmt] != media:
+                continue  # an alias (application/json) answers only when named
             elif cm.endswith("/*") and media.startswith(cm[:-1]):
                 spec = 1
             elif cm == "*/*" or cm == "*":
@@ -340,6 +344,7 @@ def claim_rows(iri: str) -> list[dict]:
             "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
             "locator": val(r["locator"]), "reliability": val(r["reliability"]),
             "summary": val(r["summary"]), "disputed": r["disputed"] is not None,
+            "method": val(r["method"]),
         })
     return out
 

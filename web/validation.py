@@ -3,8 +3,8 @@
 ``kg build`` only publishes a build that conforms, but the page checks the
 served graph itself: the store's statements (with their named graphs, so a
 problem names its data file) against the shapes in ``ontology/``. The report
-is made once per build and shapes, on first request, and kept in the build
-folder as ``validation.json``.
+is made once per build and shapes, in the background after the first
+request, and kept in the build folder as ``validation.json``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS, SH
 
@@ -86,42 +86,88 @@ def _shapes_summary(shapes: Graph) -> list[dict]:
     return out
 
 
-def report() -> dict:
-    target = Path(current_graph().target())
-    cache = target / "validation.json"
-    digest = shapes_digest()
+def _cached(cache: Path, digest: str) -> dict | None:
     if cache.exists():
-        data = json.loads(cache.read_text())
+        try:
+            data = json.loads(cache.read_text())
+        except ValueError:
+            return None
         if data.get("shapes_sha256") == digest:
             return data
-    with _lock:
-        if cache.exists():
-            data = json.loads(cache.read_text())
-            if data.get("shapes_sha256") == digest:
-                return data
-        started = time.monotonic()
-        shapes = load_shapes(settings())
-        result = validate(_served_data(), shapes)
-        data = {
-            "conforms": result.conforms,
-            "checked": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "seconds": round(time.monotonic() - started, 2),
-            "shapes_sha256": digest,
-            "shape_files": [p.name for p in shapes_files(settings())],
-            "shapes": _shapes_summary(shapes),
-            "violations": [v.__dict__ | {"files": list(v.files)} for v in result.violations],
-        }
-        tmp = cache.with_name(f".validation.{os.getpid()}.part")
-        tmp.write_text(json.dumps(data, indent=1))
-        os.replace(tmp, cache)
+    return None
+
+
+def _make(cache: Path, digest: str) -> dict:
+    started = time.monotonic()
+    shapes = load_shapes(settings())
+    result = validate(_served_data(), shapes)
+    data = {
+        "conforms": result.conforms,
+        "checked": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.monotonic() - started, 2),
+        "shapes_sha256": digest,
+        "shape_files": [p.name for p in shapes_files(settings())],
+        "shapes": _shapes_summary(shapes),
+        "violations": [v.__dict__ | {"files": list(v.files)} for v in result.violations],
+    }
+    tmp = cache.with_name(f".validation.{os.getpid()}.{threading.get_ident()}.part")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, cache)
+    return data
+
+
+_running: dict[str, threading.Thread] = {}
+_errors: dict[str, str] = {}
+
+
+def report(wait: bool = False) -> dict | None:
+    """The report of the served build, or None while it is being made.
+
+    Validation takes a while on a big graph, so it runs once per build (and
+    shapes) in a background thread and is kept as ``validation.json`` in the
+    build folder; the page refreshes itself until it is ready."""
+    cache = Path(current_graph().target()) / "validation.json"
+    digest = shapes_digest()
+    data = _cached(cache, digest)
+    if data is not None:
         return data
+    key = f"{cache}:{digest}"
+    app = current_app._get_current_object()
+
+    def work():
+        with app.app_context():
+            try:
+                _make(cache, digest)
+            except Exception as exc:  # shown on the page rather than lost in a thread
+                _errors[key] = f"{type(exc).__name__}: {exc}"
+
+    with _lock:
+        thread = _running.get(key)
+        if thread is None or (not thread.is_alive() and _cached(cache, digest) is None and key not in _errors):
+            thread = threading.Thread(target=work, name="validation", daemon=True)
+            _running[key] = thread
+            thread.start()
+    if wait:
+        thread.join()
+    if key in _errors:
+        raise RuntimeError(_errors[key])
+    return _cached(cache, digest)
 
 
 @bp.get("/-/validation")
 @bp.get("/-/validation.json")
 def validation():
-    data = report()
-    if request.path.endswith(".json") or request.args.get("format") == "json":
+    data = report(wait=request.args.get("wait") == "1")
+    as_json = request.path.endswith(".json") or request.args.get("format") == "json"
+    if data is None:
+        if as_json:
+            return Response(json.dumps({"ok": False, "status": "running",
+                                        "message": "The report is being made; ask again shortly."}),
+                            202, content_type="application/json; charset=utf-8",
+                            headers={"Retry-After": "5"})
+        return Response(render_template("validation.html", report=None), 202,
+                        headers={"Retry-After": "5"})
+    if as_json:
         return Response(json.dumps(data, indent=1), content_type="application/json; charset=utf-8")
     from kg.build import build_info
     by_severity: dict[str, int] = {}
