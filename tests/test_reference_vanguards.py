@@ -1,0 +1,293 @@
+"""The vanguard reference data in the real build: the 50 sites, their care
+models and waves, funding flows with sources, NHS codes, derived links kept
+apart from stated ones, and the disagreements between sources."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyoxigraph as ox
+import pytest
+
+from kg import queries
+
+ID = "https://w3id.org/integration-atlas/id/"
+PREFIXES = """
+PREFIX ia:   <https://w3id.org/integration-atlas/def/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org:  <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def iri(built, path: str) -> str:
+    """An instance IRI under the build's base."""
+    return f"{built.base}id/{path}"
+
+
+def select(store, built, body: str, **bind) -> list[dict[str, str]]:
+    text = PREFIXES + body.replace("<id:", f"<{built.base}id/")
+    subs = {ox.Variable(k): ox.NamedNode(v) for k, v in bind.items()}
+    result = store.query(text, substitutions=subs)
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
+
+
+def named(store, built, name: str, **params) -> list[dict[str, str]]:
+    q = queries.get(name)
+    values = dict(q.params)
+    values.update(params)
+    subs = {}
+    for k, v in values.items():
+        if v.startswith(ID):
+            v = built.base + v[len("https://w3id.org/integration-atlas/"):]
+        subs[ox.Variable(k)] = ox.NamedNode(v)
+    result = store.query(q.text, substitutions=subs)
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in result]
+
+
+# ---------------------------------------------------------------- sites
+
+def test_fifty_vanguard_sites_each_with_one_care_model_and_wave(store, built):
+    rows = select(store, built, """
+        SELECT ?site (COUNT(DISTINCT ?cm) AS ?models) (COUNT(DISTINCT ?w) AS ?waves) WHERE {
+            ?site a ia:Site ; ia:takesPartIn <id:programme/vanguards> .
+            OPTIONAL { ?site ia:careModel ?cm } OPTIONAL { ?site ia:inWave ?w }
+        } GROUP BY ?site""")
+    assert len(rows) == 50
+    assert all(r["models"] == "1" and r["waves"] == "1" for r in rows)
+
+
+def test_sites_per_care_model_match_the_nao_counts(store, built):
+    rows = select(store, built, """
+        SELECT ?notation (COUNT(?site) AS ?n) WHERE {
+            ?site ia:takesPartIn <id:programme/vanguards> ; ia:careModel ?cm .
+            ?cm skos:notation ?notation .
+        } GROUP BY ?notation""")
+    assert {r["notation"]: int(r["n"]) for r in rows} == {"MCP": 14, "PACS": 9, "EHCH": 6, "ACC": 13, "UEC": 8}
+    # and the NAO's Figure 1 says the same
+    nao = select(store, built, """
+        SELECT ?notation ?v WHERE {
+            ?c ia:countOf ia:Site ; ia:about ?cm ; ia:value ?v ; ia:source <id:document/nao-vanguards-2018> .
+            ?cm skos:notation ?notation .
+        }""")
+    assert {r["notation"]: int(Decimal(r["v"])) for r in nao} == {"MCP": 14, "PACS": 9, "EHCH": 6, "ACC": 13, "UEC": 8}
+
+
+def test_three_waves_with_their_dates_models_and_announcing_sources(store, built):
+    rows = select(store, built, """
+        SELECT ?n ?date (GROUP_CONCAT(DISTINCT ?notation; SEPARATOR=",") AS ?models) (COUNT(DISTINCT ?site) AS ?sites) WHERE {
+            ?w ia:waveOf <id:programme/vanguards> ; ia:waveNumber ?n ; ia:announcedOn ?date .
+            ?site ia:inWave ?w ; ia:careModel/skos:notation ?notation .
+        } GROUP BY ?n ?date ORDER BY ?n""")
+    got = [(r["n"], r["date"], set(r["models"].split(",")), int(r["sites"])) for r in rows]
+    assert got == [("1", "2015-03-10", {"MCP", "PACS", "EHCH"}, 29),
+                   ("2", "2015-07-24", {"UEC"}, 8),
+                   ("3", "2015-09-25", {"ACC"}, 13)]
+    events = select(store, built, """
+        SELECT ?n ?reg WHERE {
+            ?w ia:waveNumber ?n ; ia:waveOf <id:programme/vanguards> ; ia:announcedOn ?date .
+            ?e a ia:Event ; ia:about ?w ; ia:date ?date ; ia:source/ia:registerId ?reg ; ia:locator ?loc .
+        }""")
+    by_wave = {}
+    for r in events:
+        by_wave.setdefault(r["n"], set()).add(r["reg"])
+    assert "P13" in by_wave["1"] and "P11" in by_wave["2"] and "P18" in by_wave["3"]
+
+
+def test_programme_numbers_only_where_shown(store, built):
+    rows = select(store, built, """
+        SELECT ?n ?label WHERE {
+            ?site ia:takesPartIn <id:programme/vanguards> ; ia:programmeNumber ?n ; rdfs:label ?label .
+        }""")
+    assert sorted(int(r["n"]) for r in rows) == [1, 10, 24, 25, 26, 27, 28, 29, 30, 38, 39]
+    by_number = {int(r["n"]): r["label"] for r in rows}
+    assert by_number[1] == "Wirral Partners"
+    assert by_number[10] == "Calderdale Health and Social Care Economy"
+    assert by_number[30] == "Greater Nottingham System Resilience Group"
+
+
+def test_renamed_vanguard_keeps_its_former_name(store, built):
+    rows = select(store, built, """
+        SELECT ?former WHERE { <id:site/vanguard-newcastle-and-gateshead-ccg> ia:formerName ?former }""")
+    assert [r["former"] for r in rows] == ["Gateshead Care Home Project"]
+
+
+# ---------------------------------------------------------------- funding
+
+def test_vanguard_funding_query_returns_every_flow_for_morecambe_bay_with_sources(store, built):
+    rows = named(store, built, "vanguard-funding")
+    got = {(r["from"], r["kind"], Decimal(r["amount"])): r for r in rows}
+    assert set(got) == {
+        ("2015-16", "spent", Decimal(4590000)),
+        ("2015-16", "matched local resources", Decimal(7260000)),
+        ("2015-16", "approved", Decimal(41000000)),
+        ("2016-17", "requested", Decimal(17500000)),
+        ("2016-17", "approved", Decimal(4700000)),
+    }
+    assert all(r["sourceLabel"] and r["locator"] and r["reliability"] for r in rows)
+    assert got[("2015-16", "approved", Decimal(41000000))]["recipients"] == "5"
+    assert got[("2015-16", "approved", Decimal(41000000))]["sourceLabel"].startswith("LGC")
+    assert "HSJ" in got[("2016-17", "requested", Decimal(17500000))]["sourceLabel"]
+
+
+def test_vanguard_funding_query_takes_another_site(store, built):
+    rows = named(store, built, "vanguard-funding",
+                 site="https://w3id.org/integration-atlas/id/site/vanguard-calderdale")
+    assert [(r["from"], r["kind"], Decimal(r["amount"])) for r in rows] == [("2017-18", "allocated", Decimal(0))]
+
+
+def test_pacs_parts_add_up_to_their_2015_16_total(store, built):
+    rows = select(store, built, """
+        SELECT ?total (SUM(?a) AS ?sum) (COUNT(?part) AS ?n) WHERE {
+            ?part ia:partOf ?t . ?part ia:amount ?a . ?t ia:amount ?total ; ia:source/ia:registerId "P25" .
+        } GROUP BY ?total""")
+    assert [(Decimal(r["total"]), Decimal(r["sum"]), r["n"]) for r in rows] == [
+        (Decimal(45850000), Decimal(45850000), "9")]
+
+
+# ---------------------------------------------------------------- organisations and codes
+
+@pytest.mark.parametrize("org,code", [
+    ("nhs-wirral-ccg", "12F"), ("nhs-morecambe-bay-ccg", "01K"), ("nhs-calderdale-ccg", "02T"),
+    ("nhs-blackpool-ccg", "00R"), ("salford-royal", "RM3"), ("royal-free-london", "RAL"),
+    ("northumbria-healthcare-nhs-foundation-trust", "RTF"),
+])
+def test_ods_codes_attached_with_a_sourced_finding(store, built, org, code):
+    rows = select(store, built, """
+        SELECT ?org ?code ?reg ?conf WHERE {
+            ?org ia:odsCode ?code .
+            ?f ia:about ?org ; ia:source/ia:registerId ?reg ; ia:confidence ?conf ; ia:summary ?s .
+            FILTER (CONTAINS(STR(?s), ?code))
+        }""", org=iri(built, f"organisation/{org}"))
+    assert rows and {r["code"] for r in rows} == {code}
+    assert {r["reg"] for r in rows} <= {"C1", "C2", "C3", "C4", "C5"}
+    assert {r["conf"] for r in rows} == {"med"}
+
+
+def test_ods_codes_unique_and_ccg_codes_count(store, built):
+    rows = select(store, built, """
+        SELECT ?code (COUNT(DISTINCT ?org) AS ?n) WHERE { ?org ia:odsCode ?code } GROUP BY ?code""")
+    assert all(r["n"] == "1" for r in rows)
+    assert {"12F", "04E", "04H", "07L", "08F", "08N", "04C", "04V", "03W", "03Q"} <= {r["code"] for r in rows}
+
+
+def test_inferred_links_are_derived_claims_not_memberships(store, built):
+    derived = select(store, built, """
+        SELECT ?org ?site ?method ?grade WHERE {
+            ?d a ia:DerivedClaim ; ia:organisation ?org ; ia:roleIn ?site ; ia:method ?method ;
+               ia:reliability/rdfs:label ?grade ; prov:wasDerivedFrom ?input .
+            FILTER NOT EXISTS { ?d ia:source ?doc }
+        }""")
+    pairs = {(r["org"].rsplit("/", 1)[1], r["site"].rsplit("/", 1)[1]) for r in derived}
+    assert ("nhs-morecambe-bay-ccg", "vanguard-better-care-together-morecambe-bay") in pairs
+    assert ("guys-and-st-thomas", "vanguard-foundation-healthcare-group") in pairs
+    assert {r["grade"] for r in derived} == {"derived"}
+    assert "matched by area name" in {r["method"] for r in derived}
+    # none of them is stated as a membership of the site
+    stated = select(store, built, """
+        SELECT ?d WHERE {
+            ?d a ia:DerivedClaim ; ia:organisation ?org ; ia:roleIn ?site .
+            { ?site org:hasMember ?org } UNION { ?site ia:leadOrganisation ?org }
+        }""")
+    assert stated == []
+
+
+def test_stated_partners_are_backed_by_role_claims(store, built):
+    rows = select(store, built, """
+        SELECT ?site ?org WHERE {
+            ?site ia:takesPartIn <id:programme/vanguards> ; org:hasMember ?org .
+            FILTER NOT EXISTS {
+                ?r a ia:OrganisationRole ; ia:organisation ?org ; ia:roleIn ?site ; ia:source ?doc ; ia:locator ?loc .
+            }
+        }""")
+    assert rows == []
+    leads = select(store, built, """
+        SELECT ?org WHERE { <id:site/vanguard-south-devon-and-torbay-srg> ia:leadOrganisation ?org }""")
+    assert len(leads) == 3
+
+
+# ---------------------------------------------------------------- disagreements
+
+SAVINGS = {Decimal(324000000), Decimal(900000000), Decimal(360000000)}
+
+
+def test_savings_disagreements_puts_the_expectations_side_by_side(store, built):
+    rows = named(store, built, "savings-disagreements")
+    values = {Decimal(r["value"]) for r in rows}
+    assert SAVINGS | {Decimal(2), Decimal(13000000)} <= values
+    assert all(r["sourceLabel"] and r["locator"] for r in rows)
+    nine_hundred = [r for r in rows if Decimal(r["value"]) == Decimal(900000000)]
+    assert len(nine_hundred) == 1
+    assert "360000000" in nine_hundred[0]["disagreesWith"] and "324000000" in nine_hundred[0]["disagreesWith"]
+    three_sixty = [r for r in rows if Decimal(r["value"]) == Decimal(360000000)][0]
+    assert "Wilmington" in three_sixty["sourceLabel"]
+
+
+# Each conflict of the fact sheet's section 5 that is encoded here: the
+# disputing claims, with the register ids of their sources and their values
+# (amounts in pounds, stated names or care models).
+CONFLICTS = {
+    "X3": ({"P25", "P27"}, {"132600000", "120000000"}),
+    "X4": ({"P28", "P25"}, {"8300000", "8600000"}),
+    "X5": ({"P28", "P25"}, {"6500000", "6770000"}),
+    "X6": ({"P28", "P25"}, {"4900000", "8020000"}),
+    "X7": ({"P10", "P06"}, {"South Nottingham System Resilience Group", "Greater Nottingham System Resilience Group"}),
+    "X8": ({"P05", "P04"}, {"Gateshead Care Home Project", "Newcastle and Gateshead Clinical Commissioning Group"}),
+    "X9": ({"P07", "P09", "P08", "P26"}, {"Accountable Clinical Network for Cancer (ACNC)", "Accountable Cancer Network (ACN)",
+                                          "Accountable Clinical Network for Cancer (Cancer Vanguard)",
+                                          "Accountable Care Network for Cancer"}),
+    "X10": ({"P01", "P25"}, {"All together better Sunderland", "Better Health and Care for Sunderland"}),
+    "X11": ({"P06", "P10", "P26"}, {"UEC", "ACC"}),
+    "X17": ({"P31", "S2"}, {"9"}),
+}
+SUBJECT = {
+    "X3": "programme/vanguards", "X4": "site/vanguard-northumberland-aco",
+    "X5": "site/vanguard-all-together-better-sunderland", "X6": "site/vanguard-south-somerset-symphony",
+    "X7": "site/vanguard-greater-nottingham-srg", "X8": "site/vanguard-newcastle-and-gateshead-ccg",
+    "X9": "site/vanguard-accountable-clinical-network-for-cancer", "X10": "site/vanguard-all-together-better-sunderland",
+    "X11": "site/vanguard-south-devon-and-torbay-srg", "X17": "programme/vanguards",
+}
+
+
+@pytest.mark.parametrize("row", sorted(CONFLICTS))
+def test_conflict_rows_are_disputing_claims_with_both_sources(store, built, row):
+    sources, values = CONFLICTS[row]
+    rows = select(store, built, """
+        SELECT ?subject ?a ?b ?regA ?regB ?va ?vb WHERE {
+            ?a ia:disputes ?b ; ia:about ?subject .
+            ?b ia:about ?subject .
+            ?a ia:source/ia:registerId ?regA ; ia:locator ?la .
+            ?b ia:source/ia:registerId ?regB ; ia:locator ?lb .
+            OPTIONAL { ?a ia:amount ?aa } OPTIONAL { ?a ia:value ?av } OPTIONAL { ?a ia:statedName ?an }
+            OPTIONAL { ?a ia:careModel/skos:notation ?ac }
+            OPTIONAL { ?b ia:amount ?ba } OPTIONAL { ?b ia:value ?bv } OPTIONAL { ?b ia:statedName ?bn }
+            OPTIONAL { ?b ia:careModel/skos:notation ?bc }
+            BIND (STR(COALESCE(?an, ?ac, ?aa, ?av)) AS ?va)
+            BIND (STR(COALESCE(?bn, ?bc, ?ba, ?bv)) AS ?vb)
+        }""", subject=iri(built, SUBJECT[row]))
+    assert rows, f"{row}: no disputing claims about {SUBJECT[row]}"
+    regs = {r["regA"] for r in rows} | {r["regB"] for r in rows}
+    assert sources <= regs
+    vals = {str(Decimal(v).normalize()) if v[0].isdigit() else v for r in rows for v in (r["va"], r["vb"])}
+    assert {str(Decimal(v).normalize()) if v[0].isdigit() else v for v in values} <= vals
+
+
+def test_x1_the_p22_claim_disputes_the_900m_expectation(store, built):
+    rows = select(store, built, """
+        SELECT ?v WHERE {
+            ?c ia:source/ia:registerId "P22" ; ia:value ?v ; ia:disputes <id:claim/s3-expected-savings-900m> .
+        }""")
+    assert {Decimal(r["v"]) for r in rows} == {Decimal(324000000), Decimal(360000000)}
+
+
+def test_x2_column_sum_is_a_derived_claim_over_figure_1(store, built):
+    rows = select(store, built, """
+        SELECT ?amount (COUNT(?input) AS ?n) WHERE {
+            <id:claim/derived-nao2018-figure1-column-sum> a ia:DerivedClaim ; ia:amount ?amount ;
+                prov:wasDerivedFrom ?input .
+            ?input ia:partOf <id:claim/nao2018-direct-investment> .
+        } GROUP BY ?amount""")
+    assert [(Decimal(r["amount"]), r["n"]) for r in rows] == [(Decimal(330000000), "5")]
