@@ -31,11 +31,13 @@ def test_named_query_is_described_and_runs(store, name):
 
 def test_figure_claims_put_differing_savings_side_by_side(store):
     rows = list(run(store, queries.get("figure-claims")))
-    by_value = {r["value"].value: r for r in rows}
+    by_value: dict[str, list] = {}
+    for r in rows:  # a figure that several documents state is several rows
+        by_value.setdefault(r["value"].value, []).append(r)
     assert {"324000000", "900000000"} <= set(by_value)
-    assert "HC 1129" in by_value["324000000"]["sourceLabel"].value
-    assert by_value["324000000"]["locator"].value.startswith("Key facts")
-    assert "900m" in by_value["900000000"]["sourceLabel"].value
+    nao = [r for r in by_value["324000000"] if "HC 1129" in r["sourceLabel"].value]
+    assert len(nao) == 1 and nao[0]["locator"].value.startswith("Key facts")
+    assert any("900m" in r["sourceLabel"].value for r in by_value["900000000"])
 
 
 def test_lineage_of_vanguards_names_what_came_before(store):
