@@ -272,15 +272,20 @@ def test_x20_berkshire_name(store, built):
     assert "Berkshire West" in rows[0]["sa"].value and "West Berkshire" in rows[0]["sb"].value
 
 
-def test_disputes_are_listed_both_ways_between_reference_claims(store):
-    rows = q(store, """
-        SELECT ?a ?b WHERE {
-            ?a ia:disputes ?b ; ia:source/ia:registerId ?ida .
-            ?b ia:source/ia:registerId ?idb .
-            FILTER (STRSTARTS(?ida, "P") && STRSTARTS(?idb, "P"))
-            FILTER NOT EXISTS { ?b ia:disputes ?a }
-        }""")
-    assert not rows, [(r["a"].value, r["b"].value) for r in rows]
+def test_disputes_between_programme_claims_are_listed_both_ways(store, built):
+    files = ("better-care-fund", "integrated-care-pioneers", "forward-view-and-systems", "reports")
+    graphs = " ".join(f"<{built.base}id/graph/reference/{f}>" for f in files)
+    rows = q(store, f"""
+        SELECT ?a ?b ?back WHERE {{
+            VALUES ?g {{ {graphs} }}
+            GRAPH ?g {{ ?a ia:disputes ?b }}
+            GRAPH ?h {{ ?b ia:source ?doc }}
+            VALUES ?h {{ {graphs} }}
+            OPTIONAL {{ ?b ia:disputes ?back . FILTER (?back = ?a) }}
+        }}""")
+    assert len(rows) >= 20
+    one_way = [(r["a"].value, r["b"].value) for r in rows if r["back"] is None]
+    assert not one_way, one_way
 
 
 #################################################################
@@ -313,6 +318,69 @@ def test_bcf_additional_costs_hang_off_the_outcomes(store, built):
             ?o ia:about ?bcf ; ia:source/ia:registerId "P48" .
         }""", bcf=iri(built, "programme/better-care-fund"))
     assert {num(r["v"]) for r in rows} == {Decimal(311000000), Decimal(146000000)}
+
+
+#################################################################
+# Derived links between sites of different programmes
+#################################################################
+
+def multi_rows(store):
+    return list(store.query(queries.get("multi-programme-sites").text))
+
+
+def test_multi_programme_sites_query_is_described():
+    nq = queries.get("multi-programme-sites")
+    assert nq.title and nq.description and not nq.params
+
+
+def test_multi_programme_sites_names_method_and_sourced_inputs(store):
+    rows = multi_rows(store)
+    assert rows
+    links = {}
+    for r in rows:
+        assert r["programmeA"] != r["programmeB"]
+        assert r["inputSource"] is not None and r["inputLocator"].value, r["input"].value
+        key = tuple(sorted((r["siteA"].value.rsplit("/", 1)[-1], r["siteB"].value.rsplit("/", 1)[-1])))
+        link = links.setdefault(key, {"method": r["method"].value, "inputs": set(), "sources": set()})
+        link["inputs"].add(r["input"].value.rsplit("/", 1)[-1])
+        link["sources"].add(r["inputSourceLabel"].value)
+    assert len(links) >= 20
+    assert {l["method"] for l in links.values()} == {"matched by organisation name", "matched by area name"}
+    # A 2009 pilot that became a vanguard, matched by the organisation leading both.
+    principia = links[("pilot-principia", "vanguard-principia-partners-in-health")]
+    assert principia["method"] == "matched by organisation name"
+    assert {"p34-pilots-announced", "p01-lists-principia-partners-in-health"} <= principia["inputs"]
+    northumbria = links[("pilot-northumbria", "vanguard-northumbria-foundation-group")]
+    assert northumbria["method"] == "matched by organisation name"
+    assert "p34-northumbria-healthcare-nhs-foundation-trust-leads-pilot" in northumbria["inputs"]
+    # A pioneer that became a vanguard: both sides name the same three partners.
+    fylde = links[("pioneer-fylde-coast", "vanguard-fylde-coast")]
+    assert fylde["method"] == "matched by organisation name"
+    assert {"p42-nhs-blackpool-ccg-partner", "p72-fylde-coast-partner-nhs-blackpool-ccg"} <= fylde["inputs"]
+    for pair in (("pioneer-wakefield", "vanguard-connecting-care-wakefield"),
+                 ("pioneer-south-somerset", "vanguard-south-somerset-symphony"),
+                 ("pioneer-airedale-wharfedale-craven", "vanguard-airedale-and-partners")):
+        assert links[pair]["method"] == "matched by area name", pair
+    # Vanguards inside a first-wave accountable care system.
+    for pair in (("acs-blackpool-and-fylde-coast", "vanguard-fylde-coast"),
+                 ("acs-dorset", "vanguard-developing-one-nhs-in-dorset"),
+                 ("acs-nottinghamshire", "vanguard-mid-nottinghamshire-better-together")):
+        assert links[pair]["method"] == "matched by area name", pair
+        assert {"p62-acs-wave-1-announced", "p63-acs-wave-1-announced"} <= links[pair]["inputs"]
+
+
+def test_derived_links_are_derived_not_stated(store):
+    rows = q(store, """
+        SELECT ?d ?grade (COUNT(DISTINCT ?about) AS ?n) (COUNT(DISTINCT ?in) AS ?inputs) WHERE {
+            ?d a ia:DerivedClaim ; ia:method ?m ; ia:reliability/rdfs:label ?grade ; ia:about ?about ;
+               prov:wasDerivedFrom ?in .
+            FILTER (STR(?m) IN ("matched by organisation name", "matched by area name"))
+            FILTER NOT EXISTS { ?d ia:source ?s }
+        } GROUP BY ?d ?grade""")
+    assert len(rows) >= 20
+    for r in rows:
+        assert r["grade"].value == "derived"
+        assert int(r["n"].value) == 2 and int(r["inputs"].value) >= 2
 
 
 #################################################################
