@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from pyld import jsonld
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from kg.namespaces import IA
@@ -99,9 +99,12 @@ RDF_TYPES = {
 
 
 def to_rdflib(term):
+    """A pyoxigraph term as rdflib's parsers would make it."""
     import pyoxigraph as ox
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
     dt = term.datatype.value

@@ -249,46 +249,58 @@ def _dates(p: dict) -> str:
 # Sankey of funding flows
 
 
-def sankey(flows: list[dict], height_px: int = 360) -> Markup | None:
+def sankey(flows: list[dict], height_px: int = 360, per_column: int = 12) -> Markup | None:
     """Money along each drawn flow's path (funder → programme → recipient, or on
     from the recipient of the total it is part of): one band per hop, each a
-    link to the claim that states it. Columns are the longest path from a funder."""
+    link to the claim that states it. Columns are the longest path from a
+    funder; a column with many nodes shows the largest and gathers the rest."""
     drawn = [f for f in flows if f["drawn"] and f["amount"] > 0 and len(f.get("path") or []) >= 2]
     if not drawn:
         return None
     nodes: dict[str, dict] = {}
-    segs = []
+    hops = []
     for f in drawn:
-        path = f["path"]
-        for t in path:
+        for t in f["path"]:
             nodes.setdefault(t.value, {"iri": t.value, "label": t.text, "in": Decimal(0), "out": Decimal(0)})
-        for a, b in zip(path, path[1:]):
-            nodes[a.value]["out"] += f["amount"]
-            nodes[b.value]["in"] += f["amount"]
-            segs.append((nodes[a.value], nodes[b.value], f))
+        hops += [(a.value, b.value, f) for a, b in zip(f["path"], f["path"][1:])]
     layer = {k: 0 for k in nodes}
     for _ in range(len(nodes)):
         changed = False
-        for a, b, _f in segs:
-            if layer[b["iri"]] < layer[a["iri"]] + 1 and layer[a["iri"]] < len(nodes):
-                layer[b["iri"]] = layer[a["iri"]] + 1
+        for a, b, _f in hops:
+            if layer[b] < layer[a] + 1 and layer[a] < len(nodes):
+                layer[b] = layer[a] + 1
                 changed = True
         if not changed:
             break
+    for a, b, f in hops:
+        nodes[a]["out"] += f["amount"]
+        nodes[b]["in"] += f["amount"]
     ncols = max(layer.values()) + 1
     cols: list[list[dict]] = [[] for _ in range(ncols)]
     for k, nd in nodes.items():
         nd["value"] = max(nd["in"], nd["out"])
         cols[layer[k]].append(nd)
-    pad, top, node_w, left, right, step = 18, 22, 14, 200, 290, 230
+    # Many nodes in a column: keep the largest, gather the rest in one node.
+    alias = {}
+    for ci, col in enumerate(cols):
+        col.sort(key=lambda n: (-n["value"], n["label"]))
+        if len(col) > per_column:
+            rest = col[per_column - 1:]
+            other = {"iri": None, "label": f"{len(rest)} others", "value": sum(n["value"] for n in rest),
+                     "in": Decimal(0), "out": Decimal(0)}
+            for n in rest:
+                alias[n["iri"]] = other
+            cols[ci] = col[: per_column - 1] + [other]
+    segs = [(alias.get(a) or nodes[a], alias.get(b) or nodes[b], f) for a, b, f in hops]
+
+    pad, top, node_w, left, right, step = 10, 22, 14, 200, 290, 230
     width = left + right + step * (ncols - 1)
-    scale = min((height_px - pad * (len(col) - 1)) / float(sum(n["value"] for n in col))
-                for col in cols if col)
+    scale = height_px / float(max(sum(n["value"] for n in col) for col in cols if col))
     bottom = 0.0
     for ci, col in enumerate(cols):
         y = top
-        for nd in sorted(col, key=lambda n: (-n["value"], n["label"])):
-            nd["x"], nd["y"], nd["h"] = left + ci * step, y, max(2.0, float(nd["value"]) * scale)
+        for nd in col:
+            nd["x"], nd["y"], nd["h"] = left + ci * step, y, max(3.0, float(nd["value"]) * scale)
             nd["col"] = ci
             nd["in_off"] = nd["out_off"] = 0.0
             y += nd["h"] + pad
@@ -301,9 +313,9 @@ def sankey(flows: list[dict], height_px: int = 360) -> Markup | None:
     body = []
     segs.sort(key=lambda s: (s[0]["y"], s[1]["y"]))
     for src, dst, f in segs:
-        th = float(f["amount"]) * scale
-        y0 = src["y"] + src["out_off"]
-        y1 = dst["y"] + dst["in_off"]
+        th = max(0.8, float(f["amount"]) * scale)
+        y0 = src["y"] + min(src["out_off"], src["h"] - th)
+        y1 = dst["y"] + min(dst["in_off"], dst["h"] - th)
         src["out_off"] += th
         dst["in_off"] += th
         x0, x1 = src["x"] + node_w, dst["x"]
@@ -318,21 +330,24 @@ def sankey(flows: list[dict], height_px: int = 360) -> Markup | None:
                f'{f["source"].text if f["source"] else "none"}{", " + f["locator"] if f["locator"] else ""}')
         inner = f'<path class="band" d="{d}" fill="{colour}"><title>{_e(tip)}</title></path>'
         body.append(f'<g class="flow" data-claim="{_e(f["flow"].value)}">{_link(f["flow"].value, inner)}</g>')
-    for nd in nodes.values():
-        rect = (f'<rect class="node" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="{node_w}" '
-                f'height="{nd["h"]:.1f}"><title>{_e(nd["label"])}: {_e(money(nd["value"]))}</title></rect>')
-        body.append(_link(nd["iri"], rect))
-        ty = nd["y"] + nd["h"] / 2 + 4
-        label = nd["label"] if len(nd["label"]) <= 30 else nd["label"][:29] + "…"
-        if nd["col"] == 0:
-            tx, anchor = nd["x"] - 6, "end"
-        elif nd["col"] == ncols - 1:
-            tx, anchor = nd["x"] + node_w + 6, "start"
-        else:  # a middle column: above the node, clear of the bands
-            tx, ty, anchor = nd["x"] + node_w / 2, nd["y"] - 5, "middle"
-        text = (f'<text class="node-label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">'
-                f'{_e(label)} <tspan class="amount">{_e(money(nd["value"]))}</tspan></text>')
-        body.append(_link(nd["iri"], text))
+    for col in cols:
+        for nd in col:
+            rect = (f'<rect class="node" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="{node_w}" '
+                    f'height="{nd["h"]:.1f}"><title>{_e(nd["label"])}: {_e(money(nd["value"]))}</title></rect>')
+            ty = nd["y"] + nd["h"] / 2 + 4
+            label = nd["label"] if len(nd["label"]) <= 30 else nd["label"][:29] + "…"
+            if nd["col"] == 0:
+                tx, anchor = nd["x"] - 6, "end"
+            elif nd["col"] == ncols - 1:
+                tx, anchor = nd["x"] + node_w + 6, "start"
+            else:  # a middle column: above the node, clear of the bands
+                tx, ty, anchor = nd["x"] + node_w / 2, nd["y"] - 4, "middle"
+            text = (f'<text class="node-label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">'
+                    f'{_e(label)} <tspan class="amount">{_e(money(nd["value"]))}</tspan></text>')
+            if nd["iri"]:
+                body.append(_link(nd["iri"], rect) + _link(nd["iri"], text))
+            else:
+                body.append(rect + text)
     return _svg("sankey", width, height, "Funding flows from funders to programmes and recipients",
                 "Bands are proportional to the amounts the sources state; each band links to the claim "
-                "that states it. Flows cover different periods; the table lists each with its source.", body)
+                "that states it. The table lists every flow with its source.", body)

@@ -197,7 +197,7 @@ def money(value) -> str:
     sign = "-" if d < 0 else ""
     d = abs(d)
     if d >= 1_000_000_000:
-        return f"{sign}£{(d / 1_000_000_000).normalize():f}bn"
+        return f"{sign}£{(d / 1_000_000_000).quantize(Decimal('0.01')).normalize():f}bn"
     if d >= 1_000_000:
         m = (d / 1_000_000).quantize(Decimal("0.1")).normalize()
         return f"{sign}£{m:f}m"

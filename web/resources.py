@@ -448,11 +448,13 @@ def resource_page(iri: str, alts: list[dict]) -> str:
         lineage_links = lineage_table(dated, edges, iri)
         sites = sites_by_care_model(iri)
 
-    flows = []
+    money = None
     if is_programme or any(c["class"] and c["class"].value == IA_NS + "FundingFlow" for c in claims):
-        from .funding import flows_involving
+        from .funding import flows_involving, picture
         flows = flows_involving(iri)
-    sankey = charts.sankey(flows) if flows else None
+        if flows:
+            money = picture(flows)
+            money["flows"].sort(key=lambda f: (not f["drawn"], -f["amount"]))
 
     n_in = incoming_count(iri)
     graphs = [{"g": iri_term(r["graph"].value), "statements": int(r["statements"].value),
@@ -462,7 +464,7 @@ def resource_page(iri: str, alts: list[dict]) -> str:
         "resource.html", iri=iri, label=label, description=description, types=types,
         props=described["props"], alternates=alts, claims=mentioning, citing=citing,
         disputes=disputes, provenance=provenance, is_claim=is_claim, is_document=is_document,
-        is_programme=is_programme, lineage=lineage, lineage_links=lineage_links, sites=sites, flows=flows, sankey=sankey,
+        is_programme=is_programme, lineage=lineage, lineage_links=lineage_links, sites=sites, money=money,
         incoming=incoming(iri, INCOMING_ON_PAGE), incoming_total=n_in,
         incoming_url=f"/-/incoming?uri={quote(iri, safe='')}", graphs=graphs,
         external=iri_term(iri).external,
@@ -501,5 +503,14 @@ def sites_by_care_model(programme: str) -> list[dict]:
             "number": val(r["programmeNumber"]),
             "area": iri_term(r["area"].value, val(r["areaLabel"])) if r["area"] else None,
         })
+    for g in groups.values():
+        g["sites"].sort(key=lambda s: (s["number"] is None, _int(s["number"]), s["site"].text.lower()))
     return sorted(groups.values(), key=lambda g: (g["care_model"] is None,
                                                   g["care_model"].text.lower() if g["care_model"] else ""))
+
+
+def _int(text) -> int:
+    try:
+        return int(float(text))
+    except (TypeError, ValueError):
+        return 0
