@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from .config import Settings
 from .sources import data_files, load, load_shapes, ontology_files, shapes_files
-from .validate import Report, validate
+from .validate import Report, choose_engine, validate
 
 KEEP_BUILDS = 3
 #: Quads per bulk write into the on-disk store: Oxigraph's bulk loader holds a
@@ -57,8 +57,12 @@ def build(settings: Settings, progress=print) -> BuildResult:
     started = time.monotonic()
     progress("reading ontology and data")
     loaded = load(settings, progress=progress)
-    progress(f"validating {len(loaded)} triples against the SHACL shapes")
-    report = validate(loaded, load_shapes(settings))
+    engine = choose_engine(loaded)
+    lap = time.monotonic()
+    progress(f"read {len(loaded)} triples in {lap - started:.1f} s; "
+             f"validating against the SHACL shapes with {engine}")
+    report = validate(loaded, load_shapes(settings), engine=engine)
+    progress(f"validated in {time.monotonic() - lap:.1f} s")
     if not report.conforms:
         raise BuildFailed(report)
 
@@ -66,11 +70,13 @@ def build(settings: Settings, progress=print) -> BuildResult:
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     target = settings.builds / stamp
     progress(f"writing store {target.name}")
+    lap = time.monotonic()
     try:
         meta = _write_store(settings, loaded, target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # never leave a half-written build
         raise
+    progress(f"wrote the store in {time.monotonic() - lap:.1f} s")
     publish(settings, target)
     prune(settings)
     seconds = time.monotonic() - started

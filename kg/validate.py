@@ -7,7 +7,7 @@ Two engines run the same shapes: pyshacl (the reference) on an rdflib graph,
 and pyshacl-turbo (a Rust engine with pyshacl's API) on the same triples as
 N-Triples, which is an order of magnitude faster on large graphs. The setting
 ``KG_VALIDATOR`` picks one: ``pyshacl``, ``turbo`` or ``auto`` (the default:
-turbo from ``KG_TURBO_FROM`` triples up, 50,000 unless set, when it is
+turbo from ``KG_TURBO_FROM`` triples up, 10,000 unless set, when it is
 installed; pyshacl otherwise). tests/test_validation_equivalence.py holds turbo
 to pyshacl's reports on the real data, on seeded faults and on synthetic data.
 """
@@ -90,7 +90,7 @@ def _shape_name(shapes: Graph, shape) -> str:
 
 ENGINES = ("pyshacl", "turbo", "auto")
 #: In auto mode, graphs of at least this many triples go to turbo.
-TURBO_FROM = 50_000
+TURBO_FROM = 10_000
 
 
 def turbo_available() -> bool:
