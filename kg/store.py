@@ -38,7 +38,8 @@ class Store(Protocol):
     """What the service needs from a graph store."""
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
-              named_graph_uris: Iterable[str] = (), substitutions=None): ...
+              named_graph_uris: Iterable[str] = (), substitutions=None,
+              base_iri: str | None = None, union_default: bool = True): ...
 
     def dump(self, output: IO[bytes], fmt: str) -> None: ...
 
@@ -63,15 +64,20 @@ class OxigraphStore:
         return cls(os.path.realpath(target) + "/store")
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
-              named_graph_uris: Iterable[str] = (), substitutions=None):
+              named_graph_uris: Iterable[str] = (), substitutions=None,
+              base_iri: str | None = None, union_default: bool = True):
         """Run a query; ``substitutions`` binds variables to terms. The default graph is the union of all graphs unless
-        the request names default graphs (SPARQL protocol ``default-graph-uri``)."""
+        the request names default graphs (SPARQL protocol ``default-graph-uri``). With ``union_default=False`` the
+        query's own FROM / FROM NAMED (or the store's default graph) apply instead. ``base_iri`` resolves relative
+        IRIs in the query."""
         defaults = [ox.NamedNode(u) for u in default_graph_uris]
         named = [ox.NamedNode(u) for u in named_graph_uris]
         kwargs = {}
+        if base_iri:
+            kwargs["base_iri"] = base_iri
         if defaults:
             kwargs["default_graph"] = defaults
-        else:
+        elif union_default:
             kwargs["use_default_graph_as_union"] = True
         if named:
             kwargs["named_graphs"] = named

@@ -94,13 +94,14 @@ class _Engine:
         self._graphs: frozenset[str] = frozenset()
 
     def store(self, path: str):
-        import pyoxigraph as ox
+        """The build at ``path`` through the project's store interface
+        (``kg.store``), reopened when a new build is published."""
+        from kg.store import OxigraphStore
 
         if path != self._path:
             self._store = None  # close the old build before opening the new one
-            self._store = ox.Store.read_only(path)
-            self._graphs = frozenset(g.value for g in self._store.named_graphs()
-                                     if isinstance(g, ox.NamedNode))
+            self._store = OxigraphStore(path)
+            self._graphs = frozenset(self._store.graph_names())
             self._path = path
         return self._store
 
@@ -133,15 +134,16 @@ class _Engine:
 
         import pyoxigraph as ox
 
-        kwargs = {"base_iri": req["base_iri"]}
         defaults, named = req["default_graphs"], req["named_graphs"]
-        if defaults or named:
-            # The protocol's dataset replaces the query's FROM clauses. A
-            # graph the store does not hold is simply empty.
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in defaults]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
-        elif not checked.has_dataset:
-            kwargs["use_default_graph_as_union"] = True
+        kwargs = {
+            "base_iri": req["base_iri"],
+            # The protocol's dataset replaces the query's FROM clauses; a
+            # graph the store does not hold is simply empty. Without either,
+            # the default graph is the union of every graph.
+            "default_graph_uris": defaults,
+            "named_graph_uris": named,
+            "union_default": not (defaults or named or checked.has_dataset),
+        }
         subs = {}
         for name, kind, value in req.get("substitutions") or ():
             subs[ox.Variable(name)] = ox.NamedNode(value) if kind == "iri" else ox.Literal(value)

@@ -34,6 +34,7 @@ from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
 
 from . import negotiation as neg
 from .graph import current_graph
+from .linking import href_for
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
 
 bp = Blueprint("sparql", __name__)
@@ -381,21 +382,10 @@ def describe_or_page(op: Operation) -> Response:
 
 
 def page_link(iri: str) -> str | None:
-    """Where the page about ``iri`` is: the local path for IRIs under the
-    base (``/id/...``), the generic resource page for other web IRIs, and no
-    link at all for other schemes (``javascript:`` and the like)."""
-    try:  # the resource pages' own rule, when they are installed
-        from .linking import href_for
-    except ImportError:
-        href_for = None
-    if href_for is not None:
-        return href_for(iri)
-    base = _settings().base
-    if iri.startswith(base) and len(iri) > len(base):
-        return "/" + quote(iri[len(base):], safe="/-_.~!$&'()*+,;=:@")
-    if re.match(r"^(https?|urn):", iri):
-        return "/-/resource?uri=" + quote(iri, safe="")
-    return None
+    """Where the page about ``iri`` is (the resource pages' own rule): the
+    local path for IRIs under the base (``/id/...``), the generic resource
+    page for other web IRIs, and no link for other schemes."""
+    return href_for(iri)
 
 
 def example_queries() -> list:
