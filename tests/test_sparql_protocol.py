@@ -457,3 +457,45 @@ def test_served_by_gunicorn_not_the_debug_server(live_server):
     assert status == 200 and headers.get("server", "").startswith("gunicorn")
     host = urlsplit(live_server.url).hostname
     assert host == "127.0.0.1"
+
+
+# --- a new build is served without a restart ---------------------------------------
+
+def _tiny_build(settings, name: str, graph: str, label: str):
+    import pyoxigraph as ox
+
+    from kg.build import publish
+
+    target = settings.builds / name
+    target.mkdir(parents=True)
+    store = ox.Store(str(target / "store"))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/thing"),
+                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                      ox.Literal(label), ox.NamedNode(graph)))
+    store.flush()
+    del store
+    (target / "build.json").write_text("{}")
+    publish(settings, target)
+
+
+def test_a_new_build_is_served_without_restart(tmp_path):
+    from kg.config import Settings
+
+    settings = Settings.from_env(home=tmp_path / "home")
+    _tiny_build(settings, "one", "http://example.org/graph/one", "first")
+    server = LiveServer(settings)
+    try:
+        query = {"query": "SELECT ?l WHERE { <http://example.org/thing> ?p ?l }"}
+        status, _, body = get(server, query)
+        assert [b["l"]["value"] for b in json.loads(body)["results"]["bindings"]] == ["first"]
+        _tiny_build(settings, "two", "http://example.org/graph/two", "second")
+        for _ in range(2):  # every query worker moves to the new build
+            status, _, body = get(server, query)
+            assert [b["l"]["value"] for b in json.loads(body)["results"]["bindings"]] == ["second"]
+        status, _, body = request(server, "GET", "/sparql", headers={"Accept": "text/turtle"})
+        g = rdflib.Graph().parse(data=body, format="turtle")
+        assert {str(n) for n in g.objects(None, SD.name)} == {"http://example.org/graph/two"}
+        status, _, body = get(server, {"query": "ASK FROM <http://example.org/graph/one> { ?s ?p ?o }"})
+        assert status == 400 and b"Not held" in body
+    finally:
+        server.stop()

@@ -364,3 +364,24 @@ def test_runaway_query_is_stopped_and_other_clients_keep_being_answered(guarded)
     assert len(workers) >= 2, "the pool was not refilled"
     status, _, _ = request(guarded, "GET", "/sparql?" + urlencode({"query": NORMAL}))
     assert status == 200
+
+
+def test_memory_hungry_query_is_stopped_in_its_own_process(built):
+    """A query that would eat the machine's memory (a sort of the graph's
+    cross product) hits the query worker's memory cap and gets a 503 that says
+    so, long before the time limit; the next query is answered."""
+    server = LiveServer(built, KG_WORKER_MEMORY_MB=1024, KG_QUERY_TIMEOUT=30)
+    try:
+        status, _, _ = request(server, "GET", "/sparql?" + urlencode({"query": NORMAL}))
+        assert status == 200
+        t = time.monotonic()
+        status, headers, body = request(server, "POST", "/sparql",
+                                        b"SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?f",
+                                        {"Content-Type": "application/sparql-query"}, timeout=60)
+        assert time.monotonic() - t < 20
+        assert status == 503 and headers["content-type"].startswith("text/plain")
+        assert b"out of memory" in body and b"1024 MB" in body and b"KG_WORKER_MEMORY_MB" in body
+        status, _, body = request(server, "GET", "/sparql?" + urlencode({"query": NORMAL}))
+        assert status == 200 and json.loads(body)["results"]["bindings"]
+    finally:
+        server.stop()

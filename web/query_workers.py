@@ -15,6 +15,8 @@ Each worker:
 * serialises the result with the row cap (``web.sparql_results``);
 * runs without network access where the kernel allows (its own empty network
   namespace), as a second line of defence behind the SERVICE check;
+* has a capped address space (``KG_WORKER_MEMORY_MB``, default 4096), so a
+  query that would eat the machine's memory fails in its own process;
 * dies with its parent (``PR_SET_PDEATHSIG``), so no worker outlives the
   server.
 
@@ -44,6 +46,8 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+#: Default address-space limit of a query worker (KG_WORKER_MEMORY_MB).
+DEFAULT_MEMORY_MB = 4096
 
 
 class QueryTimeout(Exception):
@@ -55,7 +59,23 @@ class PoolBusy(Exception):
 
 
 class WorkerCrashed(Exception):
-    pass
+    def __init__(self, message: str, returncode: int | None = None):
+        super().__init__(message)
+        self.returncode = returncode
+
+    @property
+    def out_of_memory(self) -> bool:
+        # Oxigraph aborts when an allocation fails (SIGABRT); the kernel's
+        # OOM killer sends SIGKILL.
+        return self.returncode in (-signal.SIGABRT, -signal.SIGKILL)
+
+
+def memory_limit_mb() -> int:
+    """Address-space limit of each query worker, in MiB (0: none)."""
+    try:
+        return max(0, int(os.environ.get("KG_WORKER_MEMORY_MB", DEFAULT_MEMORY_MB)))
+    except ValueError:
+        return DEFAULT_MEMORY_MB
 
 
 # --------------------------------------------------------------------------
@@ -196,9 +216,20 @@ def _error(status: int, message: str) -> dict:
     return {"status": status, "error": message}
 
 
+def _limit_memory() -> None:
+    """Cap the worker's address space, so a query that would eat the
+    machine's memory fails inside its own process instead."""
+    import resource
+
+    limit = memory_limit_mb()
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit * 2**20, limit * 2**20))
+
+
 def worker_main(fd: int) -> None:
     isolated = _isolate_network()
     _die_with_parent()
+    _limit_memory()
     if os.getppid() == 1:  # the parent died before PDEATHSIG was set
         return
     conn = Connection(fd)
@@ -350,8 +381,12 @@ class WorkerPool:
                 raise QueryTimeout()
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            try:
+                returncode = worker.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                returncode = None
             self._replace(worker)
-            raise WorkerCrashed(str(exc) or type(exc).__name__) from None
+            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode) from None
         self._idle.put(worker)
         return reply
 

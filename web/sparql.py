@@ -35,7 +35,7 @@ from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
 from . import negotiation as neg
 from .graph import current_graph
 from .linking import href_for
-from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
+from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
 
 bp = Blueprint("sparql", __name__)
 
@@ -285,8 +285,15 @@ def run_query(op: Operation) -> Response:
             f"All {pool.size} query workers are busy; try again in a moment."),
             "headers": {"Retry-After": "1"}}
     except WorkerCrashed as exc:
-        reply = {"status": 500, "error": f"The query worker stopped unexpectedly ({exc}); "
-                                         "the query was not completed."}
+        if exc.out_of_memory:
+            reply = {"status": 503, "error": (
+                f"Query ran out of memory (the limit is {memory_limit_mb()} MB per query, "
+                "KG_WORKER_MEMORY_MB) and was stopped. Make it more selective "
+                "(fewer unbound patterns, no ORDER BY over huge results, a LIMIT).")}
+        else:
+            reply = {"status": 500, "error": (
+                f"The query worker stopped unexpectedly ({exc}, exit status {exc.returncode}); "
+                "the query was not completed.")}
     elapsed = time.perf_counter() - started
     status = reply["status"]
     headers = dict(reply.get("headers") or {})
