@@ -12,8 +12,10 @@
   text sent as a query) and Graph Store writes get 403.
 * Every query runs in a killable worker process (``web.query_workers``)
   under the time limit, after a check of its parse tree (``web.safety``).
-* Parameters ``$name=value`` bind query variables as values (IRIs or
-  strings) through Oxigraph substitutions; they never become query text.
+* Parameters ``$name=value`` bind query variables as values through
+  Oxigraph substitutions: an absolute IRI (optionally in ``<>``) becomes an
+  IRI, anything else (or text in double quotes) a string. They never become
+  query text.
 
 Errors are plain text and say what was wrong.
 """
@@ -186,7 +188,9 @@ def read_operation() -> Operation:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ProtocolError(400, f"Bad parameter name ${name}: use a SPARQL variable name.")
         value = value.strip()
-        if value.startswith("<") and value.endswith(">"):
+        if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            op.substitutions.append((name, "literal", value[1:-1]))
+        elif value.startswith("<") and value.endswith(">"):
             value = value[1:-1]
             _check_iri(value, f"${name}")
             op.substitutions.append((name, "iri", value))
