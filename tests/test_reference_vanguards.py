@@ -291,3 +291,87 @@ def test_x2_column_sum_is_a_derived_claim_over_figure_1(store, built):
             ?input ia:partOf <id:claim/nao2018-direct-investment> .
         } GROUP BY ?amount""")
     assert [(Decimal(r["amount"]), r["n"]) for r in rows] == [(Decimal(330000000), "5")]
+
+
+# ---------------------------------------------------------------- shapes-vanguards.ttl
+
+VSHAPES = "https://w3id.org/integration-atlas/def/shapes/"
+T = "http://example.org/t/"
+CASE_PREFIXES = f"""
+@prefix ia: <https://w3id.org/integration-atlas/def/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix t: <{T}> .
+@prefix prog: <https://w3id.org/integration-atlas/id/programme/> .
+@prefix wave: <https://w3id.org/integration-atlas/id/wave/> .
+@prefix doc: <https://w3id.org/integration-atlas/id/document/> .
+@prefix cm: <https://w3id.org/integration-atlas/id/care-model/> .
+@prefix evt: <https://w3id.org/integration-atlas/id/event-type/> .
+@prefix grade: <https://w3id.org/integration-atlas/id/reliability/> .
+@prefix precision: <https://w3id.org/integration-atlas/id/date-precision/> .
+@prefix ptype: <https://w3id.org/integration-atlas/id/programme-type/> .
+"""
+VSITE = 't:site a ia:Site ; rdfs:label "A vanguard"@en ; ia:takesPartIn prog:vanguards'
+TPROG = ('t:prog a ia:Programme ; rdfs:label "Test programme"@en ; rdfs:comment "For tests."@en ; '
+         'ia:programmeType ptype:pilot-programme .')
+ORGS = 't:o1 a org:FormalOrganization ; rdfs:label "O1"@en . t:o2 a org:FormalOrganization ; rdfs:label "O2"@en .'
+SOURCED = 'ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts"'
+WAVE4 = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 4'
+ANNOUNCED = (f't:e a ia:Event ; rdfs:label "e"@en ; ia:about t:w ; ia:eventType evt:announced ; '
+             f'ia:date "2016-01-05"^^xsd:date ; ia:datePrecision precision:day ; {SOURCED} ; ia:reliability grade:official .')
+
+# shape, broken snippet, mended snippet
+SHAPE_CASES = {
+    "VanguardSiteCareModel": (f"{VSITE} ; ia:inWave wave:vanguards-1 .",
+                              f"{VSITE} ; ia:inWave wave:vanguards-1 ; ia:careModel cm:mcp ."),
+    "VanguardSiteWave": (f"{VSITE} ; ia:careModel cm:mcp .",
+                         f"{VSITE} ; ia:careModel cm:mcp ; ia:inWave wave:vanguards-1 ."),
+    "ProgrammeNumberUnique": (
+        f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .'
+        ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .',
+        f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .'
+        ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 8 .'),
+    "VanguardWaveAnnounced": (f"{WAVE4} . {VSITE} ; ia:careModel cm:acc ; ia:inWave t:w .",
+                              f'{WAVE4} ; ia:announcedOn "2016-01-05"^^xsd:date . {ANNOUNCED} '
+                              f"{VSITE} ; ia:careModel cm:acc ; ia:inWave t:w ."),
+    "OdsCodeUnique": (f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ9" .',
+                      f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ8" .'),
+    "OnsCode": (f'{ORGS} t:o1 ia:onsCode "E38" .', f'{ORGS} t:o1 ia:onsCode "E38000025" .'),
+    "UnverifiedMark": (f'{ORGS} t:o1 ia:unverified "yes" .', f"{ORGS} t:o1 ia:unverified true ."),
+    "StatedClaimNotDerivedGrade": (
+        f't:f a ia:Finding ; rdfs:label "f"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:reliability grade:derived .',
+        f't:f a ia:Finding ; rdfs:label "f"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:reliability grade:official .'),
+}
+
+
+def shape_problems(tmp_path, snippet):
+    from kg.config import Settings
+    from kg.sources import load, load_shapes
+    from kg.validate import validate
+
+    settings = Settings.from_env()
+    files = sorted((settings.data_dir / "vocab").glob("*.ttl")) + sorted((settings.data_dir / "core").glob("*.ttl"))
+    files.append(settings.data_dir / "seeds" / "s2-nao-vanguards-2018.ttl")
+    case = tmp_path / "case.ttl"
+    case.write_text(CASE_PREFIXES + snippet)
+    report = validate(load(settings, only=files + [case]), load_shapes(settings))
+    return [v for v in report.violations if v.focus.startswith(T)]
+
+
+def test_every_vanguard_shape_has_a_case():
+    from kg.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "ontology" / "shapes-vanguards.ttl").read_text()
+    declared = {line.split()[0].removeprefix("shapes:") for line in text.splitlines()
+                if line.startswith("shapes:") and " a sh:NodeShape" in line}
+    assert declared == set(SHAPE_CASES)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPE_CASES))
+def test_vanguard_shape_fires_on_broken_data_and_is_silent_when_mended(shape, tmp_path):
+    broken, mended = SHAPE_CASES[shape]
+    fired = {v.shape.split(" / ")[0].removeprefix(VSHAPES) for v in shape_problems(tmp_path, broken)}
+    assert shape in fired, fired
+    found = shape_problems(tmp_path, mended)
+    assert not found, "\n\n".join(v.render() for v in found)

@@ -54,13 +54,15 @@ FLOW = (f't:flow a ia:FundingFlow ; rdfs:label "A flow"@en ; ia:funder orgn:nhs-
         f'ia:recipient prog:vanguards ; ia:currency "GBP" ; {SOURCED}')
 EVENT = (f't:event a ia:Event ; rdfs:label "An event"@en ; ia:eventType evt:started ; {SOURCED}')
 SITE = 't:site a ia:Site ; rdfs:label "A site"@en'
+# A vanguard site names one care model and one wave (shapes-vanguards.ttl).
+IN_WAVE_1 = 'ia:inWave <https://w3id.org/integration-atlas/id/wave/vanguards-1>'
 
 # shape, broken snippet, mended snippet
 CASES = {
     "Labelled/missing": ("Labelled", PROGRAMME.replace('rdfs:label "Test programme"@en ;', "") + " .",
                          f"{PROGRAMME} ."),
     "Labelled/plain-string": ("Labelled", f'{SITE.replace("@en", "")} ; ia:takesPartIn prog:vanguards .',
-                              f"{SITE} ; ia:takesPartIn prog:vanguards ."),
+                              f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
     "Concept/no-scheme": ("Concept", 't:m a ia:Measure ; rdfs:label "m"@en ; skos:prefLabel "m"@en .',
                           't:m a ia:Measure ; rdfs:label "m"@en ; skos:prefLabel "m"@en ; skos:inScheme scheme:measures .'),
     "Programme/no-type": ("Programme", 't:prog a ia:Programme ; rdfs:label "P"@en ; rdfs:comment "c"@en .',
@@ -78,9 +80,9 @@ CASES = {
                          't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 1 .'),
     "Wave/no-programme": ("Wave", 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveNumber 2 .',
                           't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveNumber 2 ; ia:waveOf prog:vanguards .'),
-    "Site/no-programme": ("Site", f"{SITE} .", f"{SITE} ; ia:takesPartIn prog:vanguards ."),
+    "Site/no-programme": ("Site", f"{SITE} .", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
     "Site/two-care-models": ("Site", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp, cm:pacs .",
-                             f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ."),
+                             f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
     "Organisation/bad-ods-code": ("Organisation", 't:o a org:FormalOrganization ; rdfs:label "O"@en ; ia:odsCode "12f" .',
                                   't:o a org:FormalOrganization ; rdfs:label "O"@en ; ia:odsCode "12F" .'),
     "SourceDocument/two-titles": ("SourceDocument", 't:d a ia:Report ; rdfs:label "D"@en ; dcterms:title "A"@en, "B"@en .',
@@ -159,7 +161,7 @@ CASES = {
         f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model .',
         f't:count a ia:Figure ; rdfs:label "c"@en ; ia:about t:model ; ia:measure measure:site-count ; ia:countOf ia:Site ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 1.0 ; {SOURCED} .\n'
         't:model a ia:CareModel ; rdfs:label "M"@en ; skos:prefLabel "M"@en ; skos:inScheme scheme:care-models .\n'
-        f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model .'),
+        f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model ; {IN_WAVE_1} .'),
     "EventInProgrammeLifetime/before-start": (
         "EventInProgrammeLifetime",
         f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
