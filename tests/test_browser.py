@@ -200,6 +200,25 @@ def test_other_pages_render_without_errors(browser, live_server):
         tab.close()
 
 
+@pytest.mark.browser
+def test_pages_work_with_javascript_off(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/id/programme/vanguards")
+        drawn(page, "svg.lineage g.node rect", 4)
+        drawn(page, "svg.sankey path.band", 3)
+        # Forms are plain GET forms: filtering a class index needs no script.
+        page.goto(live_server.url + "/-/class/ia:Programme")
+        page.fill("#f-q", "vanguard")
+        with page.expect_navigation():
+            page.click("form.filter button")
+        assert page.locator("table.index tbody tr").count() == 1
+        assert "Vanguard programme" in page.locator("table.index").inner_text()
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------------------
 # Injected markup and javascript: IRIs
 
