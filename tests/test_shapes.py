@@ -69,7 +69,9 @@ CASES = {
                           f"{PROGRAMME} ."),
     "Programme/date-as-string": ("Programme", f'{PROGRAMME} ; ia:startDate "2015" .', f"{PROGRAMME} ."),
     "Programme/follows-non-programme": ("Programme", f"{PROGRAMME} ; ia:follows orgn:nhs-england .",
-                                        f"{PROGRAMME} ; ia:follows prog:vanguards ."),
+                                        f"{PROGRAMME} ; ia:follows prog:vanguards .\n"
+                                        f't:link a ia:Finding ; rdfs:label "L"@en ; ia:summary "s"@en ; '
+                                        f"ia:about t:prog, prog:vanguards ; {SOURCED} ."),
     "Programme/ends-before-start": (
         "Programme",
         f'{PROGRAMME} ; ia:startDate "2016-01-01"^^xsd:date ; ia:endDate "2015-01-01"^^xsd:date .\n'
