@@ -90,7 +90,7 @@ def build(data: Path, home: Path, validator: str, timeout: float | None = None) 
             "engine": engine.group(1) if engine else validator,
             "read": phase(r.err, r"read \d+ triples in ([\d.]+) s"),
             "validate": phase(r.err, r"validated in ([\d.]+) s"),
-            "index": phase(r.err, r"wrote the store in ([\d.]+) s"),
+            "index": phase(r.err, r"wrote the store \S+ in ([\d.]+) s"),
             "triples": int(m.group(1)) if (m := re.search(r"Built (\d+) triples", r.out)) else None}
 
 
@@ -181,7 +181,7 @@ def main() -> None:
         rows.append((f"build {L} ({manifest['triples']} triples; parse + validate + index), s",
                      fmt_s(ours["seconds"]), fmt_s(peer["seconds"], peer["timed_out"], cap),
                      ratio(cap if peer["timed_out"] else peer["seconds"], ours["seconds"], peer["timed_out"])))
-        rows.append((f"build {L}: parse / validate ({ours['engine']}) / index, s",
+        rows.append((f"build {L}: parse / validate ({ours['engine']}) / index (alongside validation), s",
                      f"{ours['read']:.1f} / {ours['validate']:.1f} / {ours['index']:.1f}",
                      "—" if peer["timed_out"] else
                      f"{peer['read']:.1f} / {peer['validate']:.1f} / {peer['index']:.1f}", ""))

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,27 +62,51 @@ def build(settings: Settings, progress=print) -> BuildResult:
     lap = time.monotonic()
     progress(f"read {len(loaded)} triples in {lap - started:.1f} s; "
              f"validating against the SHACL shapes with {engine}")
-    report = validate(loaded, load_shapes(settings), engine=engine)
-    progress(f"validated in {time.monotonic() - lap:.1f} s")
-    if not report.conforms:
-        raise BuildFailed(report)
 
     settings.builds.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     target = settings.builds / stamp
-    progress(f"writing store {target.name}")
-    lap = time.monotonic()
+    # The new store is written while the shapes run (the validator works
+    # outside Python's lock, so the two share the machine's cores). It is
+    # made current only if the data conforms; otherwise it is removed.
+    writer = _Writer(settings, loaded, target)
+    writer.start()
     try:
-        meta = _write_store(settings, loaded, target)
+        report = validate(loaded, load_shapes(settings), engine=engine)
+        progress(f"validated in {time.monotonic() - lap:.1f} s")
+        writer.join()
+        if writer.error is not None:
+            raise writer.error
+        if not report.conforms:
+            raise BuildFailed(report)
     except BaseException:
+        writer.join()
         shutil.rmtree(target, ignore_errors=True)  # never leave a half-written build
         raise
-    progress(f"wrote the store in {time.monotonic() - lap:.1f} s")
+    progress(f"wrote the store {target.name} in {writer.seconds:.1f} s")
+    meta = writer.meta
     publish(settings, target)
     prune(settings)
     seconds = time.monotonic() - started
     progress(f"published {meta['triples']} triples in {meta['graphs']} graphs ({seconds:.1f} s)")
     return BuildResult(target, meta["triples"], meta["graphs"], meta["files"], seconds)
+
+
+class _Writer(threading.Thread):
+    def __init__(self, settings: Settings, loaded, target: Path):
+        super().__init__(name="kg-build-writer", daemon=True)
+        self.args = (settings, loaded, target)
+        self.meta: dict = {}
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            self.meta = _write_store(*self.args)
+        except BaseException as exc:  # handed to the building thread
+            self.error = exc
+        self.seconds = time.monotonic() - started
 
 
 def _write_store(settings: Settings, loaded, target: Path) -> dict:
