@@ -222,7 +222,7 @@ def test_updates_load_clear_and_graph_store_writes_are_refused(guarded, listener
     assert len(before) > 1000
     load = f"LOAD <http://127.0.0.1:{listener.port}/data.ttl>"
     insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "x" } }'
-    updates = ["CLEAR ALL", "DROP ALL", "CLEAR SILENT DEFAULT", load, f"LOAD SILENT <file:///etc/passwd>",
+    updates = ["CLEAR ALL", "DROP ALL", "CLEAR SILENT DEFAULT", load, "LOAD SILENT <file:///etc/passwd>",
                insert, "DELETE WHERE { ?s ?p ?o }", "CREATE GRAPH <http://example.org/new>",
                "ADD DEFAULT TO <http://example.org/copy>", "clear all ; drop all"]
     form = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
@@ -57,6 +57,18 @@ UPDATE_TYPE = "application/sparql-update"
 RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
              "application/n-quads", "application/trig", "text/n3"}
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
+#: What the query page's editor holds before anything is run.
+STARTER_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+# How many resources of each class, with the class's label
+SELECT ?class ?label (COUNT(?thing) AS ?count)
+WHERE {
+  ?thing a ?class .
+  OPTIONAL { ?class rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+GROUP BY ?class ?label
+ORDER BY DESC(?count)
+"""
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -456,7 +468,7 @@ def render_page(op: Operation, reply: dict | None, elapsed: float | None) -> str
                                   "href": "/sparql?" + urlencode(base_params + [("format", fmt.key)])})
     return render_template(
         "query.html",
-        query=op.query if op.query is not None else "",
+        query=op.query if op.query is not None else STARTER_QUERY,
         params=op.params,
         reply=reply,
         elapsed_ms=None if elapsed is None else elapsed * 1000,
