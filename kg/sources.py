@@ -205,9 +205,9 @@ def _read_into(store: ox.Store, path: Path, graph: ox.NamedNode, base: str | Non
     try:
         if base is None and fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
             # Straight from the file into the store: no Python per triple.
-            store.bulk_load(path=str(path), format=fmt, base_iri=path.as_uri(), to_graph=graph)
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.absolute().as_uri(), to_graph=graph)
             return
-        quads = ox.parse(path=str(path), format=fmt, base_iri=path.as_uri(), rename_blank_nodes=True)
+        quads = ox.parse(path=str(path), format=fmt, base_iri=path.absolute().as_uri(), rename_blank_nodes=True)
         rb = (lambda t: t) if base is None else _rebaser(base)
         store.bulk_extend(ox.Quad(rb(q.subject), q.predicate, rb(q.object), graph) for q in quads)
     except (SyntaxError, ValueError, OSError) as exc:
