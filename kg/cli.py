@@ -178,6 +178,22 @@ def synth_cmd(triples, output, seed):
                f"(KG_DATA_DIR={output} kg build)")
 
 
+@main.command("push")
+def push_cmd():
+    """Load the current build into the remote store (KG_STORE_*), replacing
+    its previous contents in one switch."""
+    from .push import push
+    from .remote import StoreUnavailable
+
+    try:
+        result = push(_settings(), progress=lambda msg: click.echo(f"... {msg}", err=True))
+    except (ValueError, FileNotFoundError, StoreUnavailable) as exc:
+        click.echo(f"Push stopped: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Pushed {result['triples']} triples in {result['graphs']} graphs "
+               f"as push {result['stamp']}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -35,6 +35,13 @@ class Settings:
     max_body: int = 1_000_000
     #: Query worker processes.
     workers: int = 2
+    #: A remote SPARQL 1.1 store instead of the embedded build (kg.remote):
+    #: its query endpoint, update endpoint and Graph Store Protocol endpoint.
+    store_query: str | None = None
+    store_update: str | None = None
+    store_graphs: str | None = None
+    #: Seconds a call to the remote store may take in all (retries included).
+    store_timeout: float = 10.0
 
     @property
     def current(self) -> Path:
@@ -58,6 +65,10 @@ class Settings:
             max_rows=int(env.get("KG_MAX_ROWS", cls.max_rows)),
             max_body=int(env.get("KG_MAX_BODY", cls.max_body)),
             workers=int(env.get("KG_WORKERS", cls.workers)),
+            store_query=env.get("KG_STORE_QUERY") or None,
+            store_update=env.get("KG_STORE_UPDATE") or None,
+            store_graphs=env.get("KG_STORE_GRAPHS") or None,
+            store_timeout=float(env.get("KG_STORE_TIMEOUT", cls.store_timeout)),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values["base"].endswith("/"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from kg.config import Settings
+from kg.remote import StoreUnavailable
 
 from .graph import CurrentGraph
 
@@ -20,6 +21,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/-/health")
     def health():
         return {"ok": True}
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc):
+        # A remote store (KG_STORE_QUERY) that is down, too slow or busy.
+        return (f"Service unavailable: {exc}. Try again in a moment.\n", 503,
+                {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"})
 
     from . import pages, sparql
 

@@ -2,7 +2,9 @@
 
 Opens the build that ``var/current`` points at, and reopens it when a new
 build is published, so ``kg build`` never needs a server restart and a failed
-build leaves the last good graph in service.
+build leaves the last good graph in service. With ``KG_STORE_QUERY`` set, the
+store is the remote one (``kg.remote``) and the "target" a folder under
+KG_HOME named after the current push.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 from flask import current_app
 
 from kg.config import Settings
+from kg.remote import RemoteStore
 from kg.store import OxigraphStore
 
 
@@ -22,12 +25,18 @@ class CurrentGraph:
         self._lock = threading.Lock()
         self._target: str | None = None
         self._store: OxigraphStore | None = None
+        self.remote: RemoteStore | None = (
+            RemoteStore.from_settings(settings) if settings.store_query else None)
 
     def target(self) -> str:
         """The build folder currently published (changes on every build)."""
+        if self.remote is not None:
+            return self.remote.target()
         return os.path.realpath(self.settings.current)
 
-    def store(self) -> OxigraphStore:
+    def store(self) -> OxigraphStore | RemoteStore:
+        if self.remote is not None:
+            return self.remote
         target = self.target()
         if target != self._target:
             with self._lock:
@@ -41,5 +50,5 @@ def current_graph() -> CurrentGraph:
     return current_app.extensions["kg_graph"]
 
 
-def current_store() -> OxigraphStore:
+def current_store() -> OxigraphStore | RemoteStore:
     return current_graph().store()

@@ -38,6 +38,7 @@ from . import negotiation as neg
 from .graph import current_graph
 from .linking import href_for
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
+from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
 
@@ -270,8 +271,9 @@ def run_query(op: Operation) -> Response:
         return text_response(406, str(exc))
     keys = {form: (f.key if f else None) for form, f in formats.items()}
     graph = current_graph()
-    store_path = os.path.join(graph.target(), "store")
-    if not os.path.isdir(store_path):
+    remote = graph.remote  # a remote store (KG_STORE_QUERY) instead of the embedded build
+    store_path = None if remote else os.path.join(graph.target(), "store")
+    if remote is None and not os.path.isdir(store_path):
         return text_response(503, "No build of the graph is published yet: run 'kg build'.")
     req = {
         "query": op.query,
@@ -288,9 +290,12 @@ def run_query(op: Operation) -> Response:
     }
     wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
     started = time.perf_counter()
-    pool = get_pool(settings.workers)
+    pool = None if remote else get_pool(settings.workers)
     try:
-        reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+        if pool is None:
+            reply = run_remote(req, remote, settings.query_timeout)
+        else:
+            reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
     except QueryTimeout:
         reply = {"status": 503, "error": (
             f"Query exceeded the {settings.query_timeout:g} s time limit (KG_QUERY_TIMEOUT) "
