@@ -488,3 +488,31 @@ def test_down_store_fails_fast_with_its_url():
 def test_push_without_update_endpoint_is_refused(built):
     r = run_kg(built, "push", KG_STORE_QUERY="http://127.0.0.1:9/query")
     assert r.returncode == 1 and "KG_STORE_UPDATE" in r.stderr
+
+
+# --------------------------------------------------------------------------
+# Existing page and endpoint checks, run again on the remote-backed server
+# --------------------------------------------------------------------------
+
+def _reusable():
+    import inspect
+
+    from . import test_pages_browse, test_sparql_protocol
+
+    found = []
+    for module in (test_pages_browse, test_sparql_protocol):
+        for name, fn in vars(module).items():
+            if not name.startswith("test_") or not callable(fn) or hasattr(fn, "pytestmark"):
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if params and params[0] == "live_server" and set(params) <= {"live_server", "store"}:
+                found.append(pytest.param(fn, id=f"{module.__name__.rsplit('.', 1)[-1]}::{name}"))
+    return found
+
+
+@pytest.mark.parametrize("check", _reusable())
+def test_existing_checks_pass_on_the_remote_store(check, remote_server, store):
+    import inspect
+
+    kwargs = {"live_server": remote_server, "store": store}
+    check(**{p: kwargs[p] for p in inspect.signature(check).parameters})
