@@ -28,6 +28,11 @@ class _RemoteEngine(_Engine):
 
 def run_remote(req: dict, store: RemoteStore, timeout: float) -> dict:
     """Answer one endpoint request (the worker request dict) from ``store``."""
+    try:
+        store.manifest()  # refresh the shared pointer cache; the copy below reuses it
+    except StoreUnavailable as exc:
+        return {"status": 503, "error": f"Service unavailable: {exc}. Try again in a moment.",
+                "headers": {"Retry-After": "5"}}
     bounded = RemoteStore(store.query_url, update_url=store.update_url,
                           graphs_url=store.graphs_url, timeout=min(store.timeout, timeout),
                           base=store.base, home=store.home, pointer_ttl=store.pointer_ttl)

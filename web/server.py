@@ -31,6 +31,8 @@ def _start_query_workers(settings: Settings):
     def post_worker_init(_worker):
         from .query_workers import get_pool
 
+        if settings.store_query:
+            return  # a remote store answers the endpoint: no query workers needed
         get_pool(settings.workers).wait_ready(60)
     return post_worker_init
 
