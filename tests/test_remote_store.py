@@ -485,6 +485,26 @@ def test_down_store_fails_fast_with_its_url():
         RemoteStore(url, timeout=5).query("ASK {}", union_default=False)
 
 
+def test_push_by_sparql_update_alone(built, store, tmp_path, monkeypatch):
+    """Without a Graph Store endpoint, push loads by INSERT DATA in chunks."""
+    import kg.push
+
+    server = OxigraphServer(tmp_path / "db")
+    try:
+        monkeypatch.setattr(kg.push, "CHUNK", 2_000)  # several chunks per large graph
+        settings = Settings.from_env(home=built.home, base=built.base,
+                                     store_query=server.env["KG_STORE_QUERY"],
+                                     store_update=server.env["KG_STORE_UPDATE"])
+        result = kg.push.push(settings, progress=lambda _m: None)
+        remote = RemoteStore.from_settings(settings)
+        assert remote.graph_names() == store.graph_names()
+        assert len(remote) == len(store) == result["triples"]
+        q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        assert _rows(remote.query(q)) == _rows(store.query(q))
+    finally:
+        server.stop()
+
+
 def test_push_without_update_endpoint_is_refused(built):
     r = run_kg(built, "push", KG_STORE_QUERY="http://127.0.0.1:9/query")
     assert r.returncode == 1 and "KG_STORE_UPDATE" in r.stderr
