@@ -173,7 +173,11 @@ def synth_cmd(triples, output, seed):
     """Write a deterministic synthetic graph of about N triples at national shape."""
     from .synth import synthesise
 
-    manifest = synthesise(output, triples, seed=seed, vocab_dir=_settings().data_dir / "vocab")
+    try:
+        manifest = synthesise(output, triples, seed=seed, vocab_dir=_settings().data_dir / "vocab")
+    except FileExistsError as exc:
+        click.echo(f"Cannot write: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"Wrote {manifest['triples']} triples in {manifest['files']} files to {output} "
                f"(KG_DATA_DIR={output} kg build)")
 

@@ -215,6 +215,8 @@ def synthesise(out: Path, triples: int, seed: int = 1, vocab_dir: Path | None = 
     vocab_dir = vocab_dir or Settings.from_env().data_dir / "vocab"
     out = Path(out)
     if out.exists():
+        if any(out.iterdir()) and not (out / "synth.json").exists():
+            raise FileExistsError(f"{out} is not empty and was not written by kg synth; not replacing it")
         shutil.rmtree(out)
     (out / "vocab").mkdir(parents=True)
     vocab_triples = 0

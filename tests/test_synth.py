@@ -100,3 +100,10 @@ def test_kg_synth_output_builds_and_conforms(tmp_path, monkeypatch):
     result = build(settings, progress=lambda _m: None)  # raises BuildFailed on any violation
     assert result.triples >= manifest["triples"]
     assert build_info(settings)["files"] == manifest["files"]
+
+
+def test_never_replaces_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "mine.ttl").write_text("# someone's data\n")
+    with pytest.raises(FileExistsError):
+        synthesise(tmp_path, 10_000)
+    assert (tmp_path / "mine.ttl").exists()

@@ -170,3 +170,19 @@ def test_auto_uses_turbo_only_from_the_threshold(monkeypatch):
     monkeypatch.setenv("KG_VALIDATOR", "fastest")
     with pytest.raises(ValueError):
         choose_engine(loaded)
+
+
+def test_auto_falls_back_to_pyshacl_when_turbo_cannot_run(monkeypatch, shapes):
+    import kg.validate as kv
+
+    def cannot(*_args):
+        raise NotImplementedError("not supported by the fast engine")
+
+    settings = Settings.from_env()
+    loaded = load(settings, only=sorted((settings.data_dir / "vocab").glob("*.ttl")))
+    monkeypatch.setattr(kv, "_run_turbo", cannot)
+    monkeypatch.setenv("KG_TURBO_FROM", "0")
+    monkeypatch.delenv("KG_VALIDATOR", raising=False)
+    assert validate(loaded, shapes).conforms
+    with pytest.raises(NotImplementedError):
+        validate(loaded, shapes, engine="turbo")
