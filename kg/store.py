@@ -90,8 +90,14 @@ class OxigraphStore:
         if fmt in QUAD_FORMATS:
             self._db.dump(output, RDF_FORMATS[fmt])
             return
-        # Triple formats cannot carry graph names: stream the union of graphs.
+        # Triple formats cannot carry graph names: write the union of graphs.
         # A triple stated in two files is written twice; parsers merge them.
+        if fmt == "nt":
+            # N-Triples documents concatenate, so let the engine write each
+            # graph natively (several times faster than a Python loop).
+            for graph in [ox.DefaultGraph(), *self._db.named_graphs()]:
+                self._db.dump(output, ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            return
         triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._db)
         ox.serialize(triples, output, RDF_FORMATS[fmt], prefixes=PREFIXES)
 
