@@ -6,6 +6,7 @@ The session builds the graph once into a temporary home and starts
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -73,6 +74,17 @@ def kg_env(settings: Settings, **extra) -> dict[str, str]:
 def run_kg(settings: Settings, *args, **env) -> subprocess.CompletedProcess:
     return subprocess.run([*KG, *args], env=kg_env(settings, **env), cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=300)
+
+
+def http_request(server, method, path, body=None, headers=None, timeout=30):
+    """One raw HTTP request to a live server: (status, lower-cased headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
 
 
 class LiveServer:

@@ -5,7 +5,6 @@ cases, each answered with a plain-text reason."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from kg import queries as named
 from web.sparql import editor_text, example_queries
 
 from .conftest import LiveServer
+from .conftest import http_request as request
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 PROGRAMMES = """
@@ -37,15 +37,6 @@ WHERE { ?programme a ia:Programme ; rdfs:label ?label }
 VANGUARDS = "https://w3id.org/integration-atlas/id/programme/vanguards"
 
 
-def request(server, method, path, body=None, headers=None):
-    """One raw HTTP request: (status, headers as a lower-cased dict, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def get(server, params, accept=None, headers=None):

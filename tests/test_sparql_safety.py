@@ -4,7 +4,6 @@ or keeps burning CPU, while other clients keep being answered."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
@@ -18,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from .conftest import LiveServer
+from .conftest import http_request as request
 
 TIMEOUT = 2.0
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -27,14 +27,6 @@ SELECT ?p ?label WHERE { ?p a ia:Programme ; rdfs:label ?label }"""
 SNAPSHOT = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def request(server, method, path, body=None, headers=None, timeout=30):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def send_query(server, transport, query, extra=None):

@@ -14,7 +14,6 @@ run too.
 
 from __future__ import annotations
 
-import http.client
 import json
 import xml.dom.minidom
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from rdflib.collection import Collection
 from kg.build import publish
 from kg.config import PROJECT_ROOT, Settings
 
-from .conftest import LiveServer
+from .conftest import LiveServer, http_request
 
 SUITE = PROJECT_ROOT.parent / "shared" / "conformance" / "w3c-sparql11"
 MANIFEST = SUITE / "protocol" / "manifest.ttl"
@@ -125,13 +124,7 @@ def w3c_server(tmp_path_factory):
 
 
 def send(server, req: HttpRequest):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request(req.method, req.path, body=req.body, headers=req.headers)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_request(server, req.method, req.path, body=req.body, headers=req.headers)
 
 
 def dump(server) -> list[str]:
