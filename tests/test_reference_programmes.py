@@ -387,25 +387,8 @@ def test_derived_links_are_derived_not_stated(store):
 # The shapes added for this data fire on broken data
 #################################################################
 
-SHAPES = "https://w3id.org/integration-atlas/def/shapes/"
-T = "http://example.org/t/"
-TTL = f"""
-@prefix ia: <https://w3id.org/integration-atlas/def/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix t: <{T}> .
-@prefix prog: <https://w3id.org/integration-atlas/id/programme/> .
-@prefix doc: <https://w3id.org/integration-atlas/id/document/> .
-@prefix claim: <https://w3id.org/integration-atlas/id/claim/> .
-@prefix orgn: <https://w3id.org/integration-atlas/id/organisation/> .
-@prefix measure: <https://w3id.org/integration-atlas/id/measure/> .
-@prefix unit: <https://w3id.org/integration-atlas/id/unit/> .
-@prefix kind: <https://w3id.org/integration-atlas/id/value-kind/> .
-@prefix grade: <https://w3id.org/integration-atlas/id/reliability/> .
-@prefix ptype: <https://w3id.org/integration-atlas/id/programme-type/> .
-"""
+# The shape tests share their prefixes and test namespace.
+from .test_shapes import PREFIXES as TTL, SHAPES, T  # noqa: E402
 SOURCED = 'ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts" ; ia:reliability grade:official'
 PROG = 't:prog a ia:Programme ; rdfs:label "P"@en ; rdfs:comment "c"@en ; ia:programmeType ptype:pilot-programme'
 WAVE = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf t:prog ; ia:waveNumber 1 .'

@@ -295,23 +295,8 @@ def test_x2_column_sum_is_a_derived_claim_over_figure_1(store, built):
 
 # ---------------------------------------------------------------- shapes-vanguards.ttl
 
-VSHAPES = "https://w3id.org/integration-atlas/def/shapes/"
-T = "http://example.org/t/"
-CASE_PREFIXES = f"""
-@prefix ia: <https://w3id.org/integration-atlas/def/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix t: <{T}> .
-@prefix prog: <https://w3id.org/integration-atlas/id/programme/> .
-@prefix wave: <https://w3id.org/integration-atlas/id/wave/> .
-@prefix doc: <https://w3id.org/integration-atlas/id/document/> .
-@prefix cm: <https://w3id.org/integration-atlas/id/care-model/> .
-@prefix evt: <https://w3id.org/integration-atlas/id/event-type/> .
-@prefix grade: <https://w3id.org/integration-atlas/id/reliability/> .
-@prefix precision: <https://w3id.org/integration-atlas/id/date-precision/> .
-@prefix ptype: <https://w3id.org/integration-atlas/id/programme-type/> .
-"""
+# The shape tests share their prefixes and test namespace.
+from .test_shapes import PREFIXES as CASE_PREFIXES, SHAPES as VSHAPES, T  # noqa: E402
 VSITE = 't:site a ia:Site ; rdfs:label "A vanguard"@en ; ia:takesPartIn prog:vanguards'
 TPROG = ('t:prog a ia:Programme ; rdfs:label "Test programme"@en ; rdfs:comment "For tests."@en ; '
          'ia:programmeType ptype:pilot-programme .')

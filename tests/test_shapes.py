@@ -32,6 +32,8 @@ PREFIXES = f"""
 @prefix id: <https://w3id.org/integration-atlas/id/> .
 @prefix prog: <https://w3id.org/integration-atlas/id/programme/> .
 @prefix doc: <https://w3id.org/integration-atlas/id/document/> .
+@prefix claim: <https://w3id.org/integration-atlas/id/claim/> .
+@prefix wave: <https://w3id.org/integration-atlas/id/wave/> .
 @prefix orgn: <https://w3id.org/integration-atlas/id/organisation/> .
 @prefix cm: <https://w3id.org/integration-atlas/id/care-model/> .
 @prefix fy: <https://w3id.org/integration-atlas/id/period/> .
