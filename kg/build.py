@@ -2,7 +2,8 @@
 
 A build is written to a fresh folder under ``var/builds/`` and only then made
 current by swapping the ``var/current`` symlink (an atomic rename). A failed
-build writes nothing, so the last good graph keeps being served.
+build removes its folder and never touches ``current``, so the last good graph
+keeps being served.
 """
 
 from __future__ import annotations
