@@ -32,4 +32,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    if not settings.store_query:  # a remote store's answers are not cached here
+        from .cache import ExactRepeats
+
+        graph = app.extensions["kg_graph"]
+        app.wsgi_app = ExactRepeats(app.wsgi_app, graph.target, sparql.CORS_HEADERS,
+                                    settings.max_body)
     return app

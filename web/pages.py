@@ -58,7 +58,7 @@ def _helpers():
 def _cors(response: Response) -> Response:
     """Read-only pages and documents may be fetched from any origin."""
     response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location")
+    response.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, ETag")
     return response
 
 

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from flask import Response, abort, redirect, render_template, request
 
 from . import charts, jsonld
+from .cache import etag
 from .graph import current_graph, current_store
 from .linking import (IA_NS, RDF_TYPE, Term, base, curie, href_for, iri_term, local_path,
                       prefixes_for, rows, run, settings, term, val)
@@ -248,11 +249,17 @@ def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
     fmt, negotiated = choose(ext)
     if fmt is None:
         return not_acceptable(alts)
-    if fmt == "html":
-        body = resource_page(iri, alts)
+    # Read-only between builds: the build folder validates every document.
+    tag = etag((current_graph().target(), iri, path, fmt)).strip('"')
+    if request.if_none_match.contains_weak(tag):
+        resp = Response(status=304)
     else:
-        body = document(iri, fmt)
-    resp = Response(body, content_type=content_type(fmt))
+        if fmt == "html":
+            body = resource_page(iri, alts)
+        else:
+            body = document(iri, fmt)
+        resp = Response(body, content_type=content_type(fmt))
+    resp.set_etag(tag)
     resp.headers["Link"] = link_header(alts, fmt)
     if negotiated:
         resp.headers["Vary"] = "Accept"

@@ -1,12 +1,17 @@
 """Run the app under gunicorn (a production WSGI server, debug off).
 
-One gunicorn process with threads (``gthread``) serves HTTP; SPARQL queries
-run in that process's pool of killable worker processes
-(``web.query_workers``), started once gunicorn's worker is up, so a runaway
-query holds one query worker while other clients keep being answered.
+Gunicorn processes with threads (``gthread``) serve HTTP: two by default
+(``KG_HTTP_WORKERS``), since one Python process uses about one core. Each
+has its own response cache (``web.cache``) and its own pool of killable
+query worker processes (``web.query_workers``), started once that gunicorn
+worker is up, so a runaway query holds one query worker while other clients
+keep being answered. ``KG_ACCESS_LOG`` is where the access log goes (``-``,
+standard output, by default; empty for none).
 """
 
 from __future__ import annotations
+
+import os
 
 from gunicorn.app.base import BaseApplication
 
@@ -43,6 +48,15 @@ def _stop_query_workers(_server, _worker):
     close_pool()
 
 
+def http_workers() -> int:
+    """Gunicorn worker processes (``KG_HTTP_WORKERS``, default 2): one Python
+    process is bound to one core by its interpreter lock."""
+    try:
+        return max(1, int(os.environ.get("KG_HTTP_WORKERS", "2")))
+    except ValueError:
+        return 2
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None:
     from . import create_app
 
@@ -50,12 +64,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
     app.debug = False
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
-        "workers": 1,
+        "workers": http_workers(),
         "worker_class": "gthread",
         # Enough threads that requests waiting on query workers never starve
         # the rest (pages, health checks, queued queries).
         "threads": max(8, 4 * max(2, settings.workers)),
-        "accesslog": "-",
+        "accesslog": os.environ.get("KG_ACCESS_LOG", "-") or None,
         "timeout": 120,
         # Long GET queries: gunicorn's largest request line.
         "limit_request_line": 8190,

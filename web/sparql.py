@@ -16,6 +16,10 @@
   Oxigraph substitutions: an absolute IRI (optionally in ``<>``) becomes an
   IRI, anything else (or text in double quotes) a string. They never become
   query text.
+* Successful non-HTML answers are cached per build (``web.cache``) and carry
+  an ``ETag`` and ``Cache-Control: public, max-age=60``; a matching
+  ``If-None-Match`` gets 304, and ``Cache-Control: no-cache`` in the request
+  skips the cached copy (``X-Cache: hit`` or ``miss`` says which it was).
 
 Errors are plain text and say what was wrong.
 """
@@ -35,6 +39,8 @@ from kg import queries as named_queries
 from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
 
 from . import negotiation as neg
+from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
+from .cache import MAX_AGE, etag, get_cache
 from .graph import current_graph
 from .linking import href_for
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
@@ -49,7 +55,8 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
-    "Access-Control-Expose-Headers": "Content-Type, Link, Server-Timing, X-Truncated, X-Row-Limit, X-Rows",
+    "Access-Control-Expose-Headers": (
+        "Content-Type, Link, Server-Timing, X-Truncated, X-Row-Limit, X-Rows, ETag, X-Cache"),
     "Access-Control-Max-Age": "86400",
 }
 QUERY_TYPES = ("application/sparql-query",)
@@ -289,6 +296,24 @@ def run_query(op: Operation) -> Response:
         "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
     }
     wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
+    # Read-only between builds: a non-HTML answer is cached per build and
+    # normalised request (web.cache), and revalidated by its ETag.
+    cache_key = None
+    if remote is None and "html" not in keys.values():
+        cache_key = (os.path.dirname(store_path), op.query, tuple(op.default_graphs), tuple(op.named_graphs),
+                     tuple(op.substitutions), tuple(sorted(keys.items(), key=lambda kv: kv[0])),
+                     settings.max_rows, req["base_iri"])
+        tag = etag(cache_key)
+        if request.if_none_match.contains_weak(tag.strip('"')):
+            return Response(status=304, headers=_validators(tag))
+        cache = get_cache()
+        no_cache = "no-cache" in (request.headers.get("Cache-Control") or "").lower()
+        hit = None if no_cache else cache.get(cache_key)
+        if hit is not None:
+            body, content_type, stored = hit
+            request.environ[CACHE_ENVIRON_KEY] = cache_key
+            return Response(body, status=200, content_type=content_type,
+                            headers={**stored, "X-Cache": "hit"})
     started = time.perf_counter()
     pool = None if remote else get_pool(settings.workers)
     try:
@@ -330,7 +355,20 @@ def run_query(op: Operation) -> Response:
     if status != 200:
         return text_response(status, reply["error"], headers)
     fmt = neg.BY_KEY[reply["format"]]
+    if cache_key is not None:
+        body = reply["body"]
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        stored = {k: v for k, v in headers.items() if k in ("X-Rows", "X-Truncated", "X-Row-Limit")}
+        stored.update(_validators(tag))
+        if cache.put(cache_key, body, fmt.content_type, stored):
+            request.environ[CACHE_ENVIRON_KEY] = cache_key
+        headers.update(_validators(tag))
+        headers["X-Cache"] = "miss"
     return Response(reply["body"], status=200, headers=headers, content_type=fmt.content_type)
+
+
+def _validators(tag: str) -> dict:
+    return {"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE}"}
 
 
 # --------------------------------------------------------------------------
