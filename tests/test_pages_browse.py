@@ -12,8 +12,6 @@ import re
 import time
 import urllib.parse
 
-import pytest
-
 from .test_pages_resources import BROWSER_ACCEPT, fetch
 
 

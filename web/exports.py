@@ -14,14 +14,13 @@ import os
 import threading
 from pathlib import Path
 
-import pyoxigraph as ox
 from flask import Response, abort, render_template, request, send_file
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from . import jsonld
 from .graph import current_graph, current_store
-from .linking import IA_NS, base, prefixes_for, rows, settings, val
+from .linking import IA_NS, base, prefixes_for, rows, settings
 from .pages import bp
 from .resources import FORMATS as DOC_FORMATS
 from .resources import content_type, link_header, negotiate

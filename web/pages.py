@@ -23,8 +23,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from . import charts
-from .linking import (IA_NS, Term, curie, expand_curie, href_for, iri_term, money, number,
-                      rows, settings, term, val)
+from .linking import (IA_NS, curie, expand_curie, href_for, iri_term, money, number,
+                      rows, settings, val)
 
 bp = Blueprint("pages", __name__)
 

@@ -21,7 +21,7 @@ from flask import Response, abort, redirect, render_template, request
 from . import charts, jsonld
 from .cache import etag
 from .graph import current_graph, current_store
-from .linking import (IA_NS, RDF_TYPE, Term, base, curie, href_for, iri_term, local_path,
+from .linking import (IA_NS, RDF_TYPE, base, curie, iri_term, local_path,
                       prefixes_for, rows, run, settings, term, val)
 from .pages import bp
 
