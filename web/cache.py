@@ -34,6 +34,7 @@ import io
 import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 DEFAULT_MB = 64
 #: Seconds a client or proxy may reuse a cached query response unrevalidated.
@@ -89,9 +90,24 @@ class ResponseCache:
         return True
 
 
+def _code_id() -> str:
+    """A digest of the web package's code and templates, so that a new
+    release (not only a new build) changes every ETag."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"}:
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+CODE_ID = _code_id()
+
+
 def etag(key: tuple) -> str:
-    """A strong ETag for the response to ``key`` (build folder + request)."""
-    return '"' + hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:32] + '"'
+    """A strong ETag for the response to ``key`` (build folder + request),
+    tied to this release of the code."""
+    return '"' + hashlib.sha256(repr((CODE_ID, key)).encode("utf-8")).hexdigest()[:32] + '"'
 
 
 _cache: ResponseCache | None = None
