@@ -23,7 +23,7 @@ from .graph import current_graph, current_store
 from .linking import IA_NS, base, prefixes_for, rows, settings
 from .pages import bp
 from .resources import FORMATS as DOC_FORMATS
-from .resources import content_type, link_header, negotiate
+from .resources import negotiate, variant_response
 
 DUMP_NAME = "atlas"
 
@@ -312,9 +312,4 @@ def void():
              "spdx": str(SPDX), "xsd": str(XSD), "rdfs": str(RDFS)})["@context"], auto_compact=True)
     else:
         body = g.serialize(format=RDFLIB_FORMATS[fmt])
-    resp = Response(body, content_type=content_type(fmt))
-    resp.headers["Link"] = link_header(alts, fmt)
-    if negotiated:
-        resp.headers["Vary"] = "Accept"
-        resp.headers["Content-Location"] = f"/.well-known/void?format={fmt}"
-    return resp
+    return variant_response(body, fmt, alts, negotiated, f"/.well-known/void?format={fmt}")

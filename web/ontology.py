@@ -10,8 +10,8 @@ from flask import Response, abort, render_template
 
 from .linking import IA_NS, curie, iri_term, rows, settings, val
 from .pages import bp, class_counts, class_index_url
-from .resources import (FORMATS, alternates, choose, content_type, link_header, not_acceptable,
-                        serialize, describe, run)
+from .resources import (FORMATS, alternates, choose, describe, not_acceptable, run,
+                        serialize, variant_response)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -81,12 +81,7 @@ def serve_ontology(path_prefix: str, ext: str | None) -> Response:
         body = ontology_page(alts)
     else:
         body = serialize(list(run("page-graph-document", graph=ontology_graph_iri())), fmt)
-    resp = Response(body, content_type=content_type(fmt))
-    resp.headers["Link"] = link_header(alts, fmt)
-    if negotiated:
-        resp.headers["Vary"] = "Accept"
-        resp.headers["Content-Location"] = f"/-/ontology.{fmt}"
-    return resp
+    return variant_response(body, fmt, alts, negotiated, f"/-/ontology.{fmt}")
 
 
 @bp.get("/def/")

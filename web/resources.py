@@ -244,6 +244,18 @@ def not_acceptable(alts: list[dict]) -> Response:
     return resp
 
 
+def variant_response(body, fmt: str, alts: list[dict], negotiated: bool, location: str,
+                     status: int = 200) -> Response:
+    """One variant of a negotiated document, with its ``Link`` alternates and,
+    when it was chosen by ``Accept``, ``Vary`` and ``Content-Location``."""
+    resp = Response(body, status, content_type=content_type(fmt) if body is not None else None)
+    resp.headers["Link"] = link_header(alts, fmt)
+    if negotiated:
+        resp.headers["Vary"] = "Accept"
+        resp.headers["Content-Location"] = location
+    return resp
+
+
 def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
     alts = alternates(path, iri)
     fmt, negotiated = choose(ext)
@@ -251,19 +263,13 @@ def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
         return not_acceptable(alts)
     # Read-only between builds: the build folder validates every document.
     tag = etag((current_graph().target(), iri, path, fmt)).strip('"')
+    location = variant_url(path, iri, fmt)
     if request.if_none_match.contains_weak(tag):
-        resp = Response(status=304)
+        resp = variant_response(None, fmt, alts, negotiated, location, status=304)
     else:
-        if fmt == "html":
-            body = resource_page(iri, alts)
-        else:
-            body = document(iri, fmt)
-        resp = Response(body, content_type=content_type(fmt))
+        body = resource_page(iri, alts) if fmt == "html" else document(iri, fmt)
+        resp = variant_response(body, fmt, alts, negotiated, location)
     resp.set_etag(tag)
-    resp.headers["Link"] = link_header(alts, fmt)
-    if negotiated:
-        resp.headers["Vary"] = "Accept"
-        resp.headers["Content-Location"] = variant_url(path, iri, fmt)
     return resp
 
 
