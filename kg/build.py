@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .config import Settings
+from .store import QUADS_FILE
 from .sources import data_files, load, load_shapes, ontology_files, shapes_files
 from .validate import Report, choose_engine, validate
 
@@ -119,6 +120,10 @@ def _write_store(settings: Settings, loaded, target: Path) -> dict:
     while batch := list(itertools.islice(quads, WRITE_BATCH)):
         store.bulk_extend(batch)
     store.flush()
+    if len(loaded.store) <= settings.memory_triples:
+        # The copy a server loads into memory (kg.store): written here, while
+        # the shapes run, so serving never has to make it.
+        loaded.store.dump(str(target / QUADS_FILE), ox.RdfFormat.N_QUADS)
     meta = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "triples": len(store),

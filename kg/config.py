@@ -35,6 +35,10 @@ class Settings:
     max_body: int = 1_000_000
     #: Query worker processes.
     workers: int = 2
+    #: Builds with at most this many triples are served from memory (about
+    #: 0.4 GB per million triples in each serving process); larger ones from
+    #: disk. 0 serves every build from disk.
+    memory_triples: int = 2_000_000
     #: A remote SPARQL 1.1 store instead of the embedded build (kg.remote):
     #: its query endpoint, update endpoint and Graph Store Protocol endpoint.
     store_query: str | None = None
@@ -65,6 +69,7 @@ class Settings:
             max_rows=int(env.get("KG_MAX_ROWS", cls.max_rows)),
             max_body=int(env.get("KG_MAX_BODY", cls.max_body)),
             workers=int(env.get("KG_WORKERS", cls.workers)),
+            memory_triples=int(env.get("KG_MEMORY_TRIPLES", cls.memory_triples)),
             store_query=env.get("KG_STORE_QUERY") or None,
             store_update=env.get("KG_STORE_UPDATE") or None,
             store_graphs=env.get("KG_STORE_GRAPHS") or None,

@@ -1,8 +1,11 @@
 """The graph store behind the service: one small interface, two engines.
 
 ``Store`` is what the rest of the code talks to. ``OxigraphStore`` is the
-embedded default (an on-disk Oxigraph database written by ``kg build``).
-A remote SPARQL 1.1 store can implement the same interface.
+embedded default: a build written by ``kg build``, opened read-only on disk,
+or, for builds up to ``KG_MEMORY_TRIPLES`` triples, loaded into memory from
+the build's N-Quads copy (``quads.nq``), where Oxigraph answers scans and
+aggregates several times faster than from its on-disk indexes. A remote
+SPARQL 1.1 store can implement the same interface.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ RDF_FORMATS = {
     "rdf": ox.RdfFormat.RDF_XML,
 }
 QUAD_FORMATS = {"nq", "trig"}
+
+#: The build's N-Quads copy, beside its on-disk store, loaded when served from memory.
+QUADS_FILE = "quads.nq"
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -49,11 +55,24 @@ class Store(Protocol):
 
 
 class OxigraphStore:
-    """The embedded store: a read-only view of one on-disk build."""
+    """The embedded store: a read-only view of one build, on disk or in memory."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, in_memory: bool = False):
         self.path = Path(path)
-        self._db = ox.Store.read_only(str(self.path))
+        quads = self.path.parent / QUADS_FILE
+        self.in_memory = in_memory and quads.exists()
+        if self.in_memory:
+            # Nothing writes to it after loading: the build stays read-only.
+            self._db = ox.Store()
+            self._db.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        else:
+            self._db = ox.Store.read_only(str(self.path))
+
+    @classmethod
+    def open_build(cls, store_path: Path | str, memory_triples: int) -> "OxigraphStore":
+        """Open a build's store, in memory if it has at most ``memory_triples``
+        triples (and was written with its N-Quads copy), else on disk."""
+        return cls(store_path, in_memory=0 < build_triples(store_path) <= memory_triples)
 
     @classmethod
     def open_current(cls, settings) -> "OxigraphStore":
@@ -61,7 +80,7 @@ class OxigraphStore:
         if not target.exists():
             raise FileNotFoundError(
                 f"No build found at {target}. Run 'kg build' first.")
-        return cls(os.path.realpath(target) + "/store")
+        return cls.open_build(os.path.realpath(target) + "/store", settings.memory_triples)
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = (), substitutions=None,
@@ -106,3 +125,13 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._db)
+
+
+def build_triples(store_path: Path | str) -> int:
+    """How many triples a build holds, from its ``build.json`` (0 if unknown)."""
+    import json
+
+    try:
+        return int(json.loads((Path(store_path).parent / "build.json").read_text())["triples"])
+    except (OSError, ValueError, KeyError):
+        return 0

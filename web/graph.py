@@ -41,7 +41,8 @@ class CurrentGraph:
         if target != self._target:
             with self._lock:
                 if target != self._target:
-                    self._store = OxigraphStore(os.path.join(target, "store"))
+                    self._store = OxigraphStore.open_build(os.path.join(target, "store"),
+                                                           self.settings.memory_triples)
                     self._target = target
         return self._store
 

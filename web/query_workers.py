@@ -116,11 +116,12 @@ class _Engine:
     def store(self, path: str):
         """The build at ``path`` through the project's store interface
         (``kg.store``), reopened when a new build is published."""
+        from kg.config import Settings
         from kg.store import OxigraphStore
 
         if path != self._path:
             self._store = None  # close the old build before opening the new one
-            self._store = OxigraphStore(path)
+            self._store = OxigraphStore.open_build(path, Settings.from_env().memory_triples)
             self._graphs = frozenset(self._store.graph_names())
             self._path = path
         return self._store
@@ -226,6 +227,20 @@ def _limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit * 2**20, limit * 2**20))
 
 
+def _open_current(engine: _Engine) -> None:
+    """Open the published build before reporting ready, so that loading it
+    (into memory, for a small build) is not paid by the first query."""
+    from kg.config import Settings
+
+    settings = Settings.from_env()
+    if settings.store_query or not settings.current.exists():
+        return
+    try:
+        engine.store(os.path.join(os.path.realpath(settings.current), "store"))
+    except Exception:  # reported on the first query instead
+        pass
+
+
 def worker_main(fd: int) -> None:
     isolated = _isolate_network()
     _die_with_parent()
@@ -234,6 +249,7 @@ def worker_main(fd: int) -> None:
         return
     conn = Connection(fd)
     engine = _Engine()
+    _open_current(engine)
     conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
     while True:
         try:

@@ -33,12 +33,18 @@ class _Gunicorn(BaseApplication):
 
 
 def _start_query_workers(settings: Settings):
-    def post_worker_init(_worker):
+    def post_worker_init(worker):
         from .query_workers import get_pool
 
         if settings.store_query:
             return  # a remote store answers the endpoint: no query workers needed
-        get_pool(settings.workers).wait_ready(60)
+        # Open the build in this process too (pages query it directly), so
+        # the first page does not wait for it to load.
+        try:
+            worker.wsgi.extensions["kg_graph"].store()
+        except FileNotFoundError:
+            pass  # no build yet: pages say so
+        get_pool(settings.workers).wait_ready(120)
     return post_worker_init
 
 
