@@ -154,7 +154,7 @@ def queries_cmd():
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout).")
 def export_cmd(fmt, output):
     """Write the whole current build (every named graph) in FORMAT."""
-    store = OxigraphStore.open_current(_settings())
+    store = OxigraphStore.open_current(_settings(), memory=False)
     if output:
         tmp = output.with_name(output.name + ".part")
         with open(tmp, "wb") as fh:

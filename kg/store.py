@@ -75,12 +75,14 @@ class OxigraphStore:
         return cls(store_path, in_memory=0 < build_triples(store_path) <= memory_triples)
 
     @classmethod
-    def open_current(cls, settings) -> "OxigraphStore":
+    def open_current(cls, settings, memory: bool = True) -> "OxigraphStore":
+        """The published build; ``memory=False`` keeps it on disk (a one-off
+        read, such as an export, gains nothing from loading it)."""
         target = settings.current
         if not target.exists():
             raise FileNotFoundError(
                 f"No build found at {target}. Run 'kg build' first.")
-        return cls.open_build(os.path.realpath(target) + "/store", settings.memory_triples)
+        return cls.open_build(os.path.realpath(target) + "/store", settings.memory_triples if memory else 0)
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = (), substitutions=None,
