@@ -1,6 +1,4 @@
-"""Benchmark: build and validation of synthetic graphs, ours against a peer.
-
-    .venv/bin/python bench/build.py [--sizes 10000,100000,1000000] [--peer-timeout 300]
+"""Build and validation figures on synthetic graphs, ours against a peer.
 
 For each size it writes a synthetic graph (``kg synth``), then, each in its own
 process so that peak memory is that process's own (``wait4``):
@@ -11,15 +9,11 @@ process so that peak memory is that process's own (``wait4``):
 - validates it alone with the fast engine (pyshacl-turbo), to set beside the
   peer's validation time and to check that both find the same violations.
 
-At the largest size it also times ``kg export --format nt``. It prints one
-table: figure, ours, peer, ratio (peer / ours; above 1 means ours is faster or
-smaller). Times are wall-clock seconds on this machine, with other work on it
-as it happens: the load average is printed with the table.
+At the largest size it also times ``kg export --format nt``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -33,8 +27,9 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from .table import Row, mb, rate, ratio, seconds
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 @dataclass
@@ -95,7 +90,7 @@ def build(data: Path, home: Path, validator: str, timeout: float | None = None) 
 
 
 def validate_alone(data: Path, engine: str, timeout: float | None = None) -> dict:
-    r = run([sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(data)], {}, timeout)
+    r = run([sys.executable, "-m", "bench.build", engine, str(data)], {"PYTHONPATH": str(ROOT)}, timeout)
     if r.timed_out:
         return {"seconds": None, "rss": r.rss_mb, "timed_out": True}
     if r.code != 0:
@@ -126,99 +121,78 @@ def export(home: Path, out: Path) -> dict:
     return {"seconds": r.seconds, "rss": r.rss_mb, "mb": mb, "rate": mb / r.seconds}
 
 
-def fmt_s(value: float | None, timed_out: bool = False, cap: float | None = None) -> str:
-    if timed_out:
-        return f"> {cap:.0f} s"
-    return "—" if value is None else f"{value:.1f} s" if value >= 1 else f"{value:.2f} s"
-
-
-def ratio(peer: float | None, ours: float | None, peer_capped: bool = False) -> str:
-    if peer is None or not ours:
-        return "—"
-    return f"{'> ' if peer_capped else ''}{peer / ours:.1f}×"
-
-
 def label(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated triple counts")
-    ap.add_argument("--peer-timeout", type=float, default=300.0, help="seconds before a peer run is stopped")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
-    ap.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
-    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "DATA"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        worker(*args.worker)
-        return
-
+def run_sizes(sizes: list[int], cap: float, seed: int, work: Path, progress) -> tuple[list[Row], list[str], dict]:
+    """Synthesise, build (ours and the peer) and validate each size; export
+    the largest. Table rows, goal lines and raw figures."""
     from kg.synth import synthesise
-    from kg.validate import TURBO_FROM
 
-    sizes = [int(s) for s in args.sizes.split(",")]
-    cap = args.peer_timeout
-    work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
-    load_before = os.getloadavg()
-    rows: list[tuple[str, str, str, str]] = []
-    notes: list[str] = []
+    rows: list[Row] = []
     goals: list[str] = []
+    raw: dict = {}
     for n in sizes:
+        L = label(n)
         data = work / f"data-{n}"
-        print(f"[{label(n)}] synthesising {n} triples", file=sys.stderr, flush=True)
-        manifest = synthesise(data, n, seed=args.seed)
-        print(f"[{label(n)}] build (default settings)", file=sys.stderr, flush=True)
+        progress(f"[{L}] synthesising {n} triples")
+        manifest = synthesise(data, n, seed=seed)
+        progress(f"[{L}] build (default settings)")
         ours = build(data, work / f"home-{n}", "auto")
-        print(f"[{label(n)}] build with pyshacl (peer, up to {cap:.0f} s)", file=sys.stderr, flush=True)
+        progress(f"[{L}] build with pyshacl (peer, up to {cap:.0f} s)")
         peer = build(data, work / f"home-{n}-peer", "pyshacl", timeout=cap)
         shutil.rmtree(work / f"home-{n}-peer", ignore_errors=True)
-        print(f"[{label(n)}] validation alone with turbo", file=sys.stderr, flush=True)
+        progress(f"[{L}] validation alone with turbo")
         fast = validate_alone(data, "turbo")
-        L = label(n)
-        rows.append((f"build {L} ({manifest['triples']} triples; parse + validate + index), s",
-                     fmt_s(ours["seconds"]), fmt_s(peer["seconds"], peer["timed_out"], cap),
-                     ratio(cap if peer["timed_out"] else peer["seconds"], ours["seconds"], peer["timed_out"])))
-        rows.append((f"build {L}: parse / validate ({ours['engine']}) / index (alongside validation), s",
-                     f"{ours['read']:.1f} / {ours['validate']:.1f} / {ours['index']:.1f}",
-                     "—" if peer["timed_out"] else
-                     f"{peer['read']:.1f} / {peer['validate']:.1f} / {peer['index']:.1f}", ""))
-        rows.append((f"build {L} peak memory, MB", f"{ours['rss']:.0f}",
-                     f"≥ {peer['rss']:.0f}" if peer["timed_out"] else f"{peer['rss']:.0f}",
-                     "—" if peer["timed_out"] else ratio(peer["rss"], ours["rss"])))
-        peer_validate = None if peer["timed_out"] else peer["validate"]
-        rows.append((f"validate {L}: turbo vs pyshacl, s", fmt_s(fast["seconds"]),
-                     fmt_s(peer_validate, peer["timed_out"], cap),
-                     ratio(cap if peer["timed_out"] else peer_validate, fast["seconds"], peer["timed_out"])))
-        same = "peer stopped" if peer["timed_out"] else (
+        raw[L] = {"ours": ours, "peer": peer, "turbo_alone": fast, "triples": manifest["triples"]}
+        capped = cap if peer["timed_out"] else None
+        peer_build = cap if capped else peer["seconds"]
+        rows.append(Row(f"{L}: build ({manifest['triples']:,} triples: parse, validate, index) "
+                        f"(vs the same build validating with pyshacl)", seconds(ours["seconds"]),
+                        seconds(peer["seconds"], capped),
+                        ratio(ours["seconds"], peer_build, higher_is_better=False, peer_capped=bool(capped))))
+        rows.append(Row(f"{L}: build phases: parse / validate ({ours['engine']}) / index, s",
+                        f"{ours['read']:.1f} / {ours['validate']:.1f} / {ours['index']:.1f}",
+                        "—" if capped else f"{peer['read']:.1f} / {peer['validate']:.1f} / {peer['index']:.1f}"))
+        rows.append(Row(f"{L}: build peak memory (vs pyshacl build)", mb(ours["rss"]),
+                        ("≥ " if capped else "") + mb(peer["rss"]),
+                        "—" if capped else ratio(ours["rss"], peer["rss"], higher_is_better=False,
+                                                 words=("less", "more"))))
+        peer_validate = cap if capped else peer["validate"]
+        rows.append(Row(f"{L}: validation alone, turbo (vs pyshacl on rdflib)", seconds(fast["seconds"]),
+                        seconds(peer["validate"], capped),
+                        ratio(fast["seconds"], peer_validate, higher_is_better=False, peer_capped=bool(capped))))
+        agree = "peer stopped" if capped else (
             "yes" if fast["conforms"] and fast["violations"] == 0 else f"turbo found {fast['violations']}")
-        notes.append(f"{L}: pyshacl and turbo agree that the graph conforms: {same}")
+        goals.append(f"{L}: pyshacl and turbo agree that the graph conforms: {agree}")
         if n >= 1_000_000:
-            goals.append(f"build {L}: {ours['seconds']:.1f} s (goal < 60 s: {'met' if ours['seconds'] < 60 else 'not met'}), "
-                         f"peak {ours['rss']:.0f} MB (goal < 1536 MB: {'met' if ours['rss'] < 1536 else 'not met'})")
+            goals.append(f"build {L}: {ours['seconds']:.1f} s (goal under 60 s: "
+                         f"{'met' if ours['seconds'] < 60 else 'not met'}), peak {ours['rss']:.0f} MB "
+                         f"(goal under 1,536 MB: {'met' if ours['rss'] < 1536 else 'not met'})")
     largest = max(sizes)
-    print(f"[{label(largest)}] export --format nt", file=sys.stderr, flush=True)
+    L = label(largest)
+    progress(f"[{L}] kg export --format nt")
     ex = export(work / f"home-{largest}", work / "export.nt")
     (work / "export.nt").unlink()
-    rows.append((f"export {label(largest)} as N-Triples ({ex['mb']:.0f} MB), MB/s", f"{ex['rate']:.1f}", "—", ""))
-    rows.append((f"export {label(largest)} peak memory, MB", f"{ex['rss']:.0f}", "—", ""))
-    load_after = os.getloadavg()
-
-    head = ("| figure | ours | peer | ratio |", "|---|---|---|---|")
-    table = "\n".join([*head, *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)])
-    context = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores; load average "
-               f"{load_before[0]:.1f} before, {load_after[0]:.1f} after. Ours: `kg build` with default "
-               f"settings (validator auto: turbo from {TURBO_FROM:,} triples). Peer: the same build with "
-               f"`KG_VALIDATOR=pyshacl` (pyshacl on rdflib), stopped after {cap:.0f} s. "
-               f"pyshacl {version('pyshacl')}, pyshacl-turbo {version('pyshacl-turbo')}, "
-               f"pyoxigraph {version('pyoxigraph')}, rdflib {version('rdflib')}.")
-    text = "\n\n".join([table, context, "\n".join(f"- {x}" for x in notes + goals)])
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    raw["export"] = ex
+    rows.append(Row(f"{L}: kg export --format nt ({ex['mb']:.0f} MB), writing", rate(ex["rate"], "MB/s"), "—"))
+    rows.append(Row(f"{L}: kg export peak memory", mb(ex["rss"]), "—"))
+    return rows, goals, raw
 
 
-if __name__ == "__main__":
-    main()
+def versions() -> str:
+    names = ["pyoxigraph", "oxigraph", "pyshacl", "pyshacl-turbo", "rdflib", "rdflib-endpoint", "flask",
+             "gunicorn"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except Exception:
+            pass
+    return ", ".join(found)
+
+
+if __name__ == "__main__":  # the validation worker: python -m bench.build ENGINE DATA
+    worker(*sys.argv[1:3])
