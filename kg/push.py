@@ -3,7 +3,10 @@
 1. Every named graph of the build is uploaded under a staging name of its
    own (``<base>id/push/<stamp>/<n>``): by the Graph Store Protocol (PUT, an
    N-Triples body) when ``KG_STORE_GRAPHS`` is set, else by SPARQL Update
-   ``INSERT DATA`` in chunks to ``KG_STORE_UPDATE``. Readers never include
+   ``INSERT DATA`` in chunks to ``KG_STORE_UPDATE`` (a chunk the store
+   refuses is split in halves and sent again, down to ``MIN_CHUNK`` triples:
+   Virtuoso, for one, refuses an update whose generated SQL exceeds 10000
+   lines, which 2000 of the atlas's triples do). Readers never include
    staging graphs in their dataset, so nothing changes for them yet.
 2. Graphs new in this build are first announced in the pointer graph
    (empty at their real names), and the push waits for readers' pointer
@@ -20,18 +23,37 @@ give the same answers as on the embedded store.
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 
 import pyoxigraph as ox
 
 from .config import Settings
-from .remote import PUSH, RemoteStore, pointer_graph
+from .remote import PUSH, RemoteStore, StoreTimeout, StoreUnavailable, pointer_graph
 from .store import OxigraphStore
 
 #: Triples per INSERT DATA request when there is no Graph Store endpoint.
 CHUNK = 5_000
+#: Smallest chunk tried before a refused INSERT DATA is taken as an error.
+MIN_CHUNK = 50
+
+
+def _insert(remote: RemoteStore, graph: str, items: list, size: list[int], timeout: float) -> None:
+    """INSERT DATA ``items`` into ``graph`` in chunks of ``size[0]`` triples,
+    halving the size (for the rest of the push) when the store refuses one."""
+    at = 0
+    while at < len(items):
+        chunk = items[at:at + size[0]]
+        body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        try:
+            remote.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", timeout=timeout)
+        except StoreUnavailable as exc:
+            # A timeout or a busy store is not about the size; nor is a small chunk.
+            if isinstance(exc, StoreTimeout) or "busy" in str(exc) or len(chunk) <= MIN_CHUNK:
+                raise
+            size[0] = max(MIN_CHUNK, len(chunk) // 2)
+            continue
+        at += len(chunk)
 
 
 def staging_name(settings: Settings, stamp: str, index: int) -> str:
@@ -53,6 +75,7 @@ def push(settings: Settings, progress=print) -> dict:
     staging = {g: staging_name(settings, stamp, i) for i, g in enumerate(graphs)}
     slow = max(settings.store_timeout, 120.0)
     triples = 0
+    size = [CHUNK]
     try:
         for g in graphs:
             quads = source._db.quads_for_pattern(None, None, None, ox.NamedNode(g))
@@ -62,11 +85,7 @@ def push(settings: Settings, progress=print) -> dict:
                 body = ox.serialize(items, format=ox.RdfFormat.N_TRIPLES) or b""
                 remote.put_graph(staging[g], body, timeout=slow)
             else:
-                it = iter(items)
-                while chunk := list(itertools.islice(it, CHUNK)):
-                    body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-                    remote.update(f"INSERT DATA {{ GRAPH <{staging[g]}> {{\n{body}}} }}",
-                                  timeout=slow)
+                _insert(remote, staging[g], items, size, slow)
         progress(f"loaded {triples} triples in {len(graphs)} staging graphs")
 
         pointer = pointer_graph(settings.base)

@@ -18,10 +18,20 @@ tell the two stores apart.
   staging graphs of a push in progress are never seen.
 * Parameters (``substitutions``) become a trailing ``VALUES`` clause written
   from pyoxigraph terms (which validate and escape them): never pasted text.
+* Credentials for the update and Graph Store endpoints go in their URLs'
+  user-info (``http://user:password@host/...``) and are sent by HTTP Basic or
+  Digest authentication when the store asks for them; messages never show them.
+* Dialects: answers are read the same whatever SPARQL 1.1 store sent them.
+  Virtuoso's ``typed-literal`` JSON terms, its ``1``/``0`` for
+  ``xsd:boolean`` and its ``nodeID://`` blank node labels are read as the
+  standard terms; a result cut at the store's own row limit (Virtuoso's
+  ``ResultSetMaxRows``) is never taken for the whole answer: dumps read
+  such a store in ordered pages.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -32,6 +42,7 @@ from email.utils import parsedate_to_datetime
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Iterable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
@@ -52,6 +63,9 @@ PUSH = "https://w3id.org/integration-atlas/def/push#"
 ATTEMPTS = 4
 #: Longest single wait between attempts, whatever Retry-After says.
 MAX_BACKOFF = 5.0
+#: Rows per page when a store cuts long answers (Virtuoso's ResultSetMaxRows).
+PAGE = 5_000
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 class StoreUnavailable(Exception):
@@ -89,6 +103,8 @@ class RemoteStore:
                  graphs_url: str | None = None, timeout: float = 10.0,
                  base: str = CANONICAL_BASE, home: Path | str | None = None,
                  pointer_ttl: float = 2.0):
+        if _credentials(query_url)[1]:
+            raise ValueError("KG_STORE_QUERY takes no credentials: the atlas reads anonymously")
         self.query_url = query_url
         self.update_url = update_url
         self.graphs_url = graphs_url
@@ -114,6 +130,7 @@ class RemoteStore:
         """Run ``send(seconds_left)`` (one HTTP exchange returning a
         ``_Response``) with retries, all within the total time limit."""
         limit = self.timeout if timeout is None else timeout
+        url = _credentials(url)[0]  # messages name the store, never its password
         deadline = time.monotonic() + limit
         attempt = 0
         while True:
@@ -193,12 +210,22 @@ class RemoteStore:
 
     def _http(self, method: str, url: str, body: bytes | None, content_type: str | None,
               timeout: float | None = None) -> _Response:
+        plain, login = _credentials(url)
+        if login:  # answer the store's Basic or Digest challenge with the URL's user-info
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, plain, *login)
+            opener = urllib.request.build_opener(
+                urllib.request.HTTPDigestAuthHandler(passwords),
+                urllib.request.HTTPBasicAuthHandler(passwords))
+        else:
+            opener = urllib.request.build_opener()
+
         def send(left: float) -> _Response:
-            req = urllib.request.Request(url, data=body, method=method)
+            req = urllib.request.Request(plain, data=body, method=method)
             req.add_header("User-Agent", USER_AGENT)
             if content_type:
                 req.add_header("Content-Type", content_type)
-            with urllib.request.urlopen(req, timeout=left) as r:
+            with opener.open(req, timeout=left) as r:
                 return _Response(r.status, r.read(), r.headers)
         return self._call(url, send, timeout)
 
@@ -214,7 +241,7 @@ class RemoteStore:
         text = (f"SELECT ?p ?o WHERE {{ GRAPH <{pointer}> {{ <{pointer}> ?p ?o }} }}")
         body = self._sparql(self.query_url, text, fmt=JSON).body
         stamp, graphs, pending = None, [], []
-        for sol in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON):
+        for sol in _results(body):
             p, o = sol["p"].value, sol["o"]
             if p == PUSH + "stamp":
                 stamp = o.value
@@ -274,20 +301,55 @@ class RemoteStore:
             except SyntaxError as exc:
                 raise StoreUnavailable(
                     f"the SPARQL store at {self.query_url} sent unreadable Turtle: {exc}") from None
-        body = self._sparql(self.query_url, text, fmt=JSON, params=params, form=form).body
         try:
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        except SyntaxError as exc:
+            body = self._sparql(self.query_url, text, fmt=JSON, params=params, form=form).body
+        except SyntaxError:
+            # Some stores (Virtuoso) refuse ORDER BY over an aggregate's alias
+            # (ORDER BY LCASE(?label) with SAMPLE(?l) AS ?label): order the
+            # grouped query from outside, as a subquery, and try once more.
+            outside = order_outside(text)
+            if outside is None:
+                raise
+            body = self._sparql(self.query_url, outside, fmt=JSON, params=params, form=form).body
+        try:
+            return _results(body)
+        except (SyntaxError, ValueError) as exc:
             raise StoreUnavailable(
                 f"the SPARQL store at {self.query_url} sent unreadable results: {exc}") from None
 
     def _quads(self, timeout: float | None = None):
         visible = self.manifest().visible
         params = [("named-graph-uri", g) for g in visible]
-        body = self._sparql(self.query_url, "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                            fmt=JSON, params=params, timeout=timeout).body
-        for sol in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON):
-            yield ox.Quad(sol["s"], sol["p"], sol["o"], sol["g"])
+        response = self._sparql(self.query_url,
+                                "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                fmt=JSON, params=params, timeout=timeout)
+        if _cut(response) is None:
+            for sol in _results(response.body):
+                yield ox.Quad(sol["s"], sol["p"], sol["o"], sol["g"])
+            return
+        # The store stopped at its own row limit: read graph by graph, each in
+        # pages of a total order (sorted inside a subquery, so that Virtuoso's
+        # limit on sorted rows, MaxSortedTopRows, does not apply to the offset).
+        for g in visible:
+            graph = ox.NamedNode(g)
+            offset = 0
+            while True:
+                text = ("SELECT ?s ?p ?o WHERE { { SELECT ?s ?p ?o WHERE { GRAPH %s { ?s ?p ?o } } "
+                        "ORDER BY ?s ?p ?o } } LIMIT %d OFFSET %d" % (graph, PAGE, offset))
+                page = self._sparql(self.query_url, text, fmt=JSON, params=params,
+                                    timeout=timeout)
+                limit = _cut(page)
+                if limit is not None and limit < PAGE:
+                    raise StoreUnavailable(
+                        f"the SPARQL store at {self.query_url} answers at most {limit} rows "
+                        f"a request; the atlas reads in pages of {PAGE}")
+                n = 0
+                for sol in _results(page.body):
+                    n += 1
+                    yield ox.Quad(sol["s"], sol["p"], sol["o"], graph)
+                if n < PAGE:
+                    break
+                offset += PAGE
 
     def dump(self, output: IO[bytes], fmt: str) -> None:
         """Every graph of the current push: quads for N-Quads/TriG, the union otherwise."""
@@ -307,7 +369,7 @@ class RemoteStore:
         body = self._sparql(self.query_url,
                             "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                             fmt=JSON, params=params).body
-        for sol in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON):
+        for sol in _results(body):
             return int(sol["n"].value)
         return 0
 
@@ -318,6 +380,12 @@ class RemoteStore:
     def update(self, text: str, timeout: float | None = None) -> None:
         if not self.update_url:
             raise StoreUnavailable("no SPARQL Update endpoint is configured (KG_STORE_UPDATE)")
+        if _credentials(self.update_url)[1]:
+            # SPARQLWrapper's Digest support replaces urllib's global opener:
+            # send the update (the protocol's POST directly) ourselves.
+            self._http("POST", self.update_url, text.encode("utf-8"),
+                       "application/sparql-update; charset=UTF-8", timeout)
+            return
         self._sparql(self.update_url, text, update=True, timeout=timeout)
 
     def put_graph(self, graph: str, ntriples: bytes, timeout: float | None = None) -> None:
@@ -327,6 +395,56 @@ class RemoteStore:
         sep = "&" if "?" in self.graphs_url else "?"
         url = f"{self.graphs_url}{sep}graph={quote(graph, safe='')}"
         self._http("PUT", url, ntriples, "application/n-triples", timeout)
+
+
+def _credentials(url: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """The URL without its user-info, and the user name and password in it."""
+    if not url:
+        return url, None
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    return (urlunsplit(parts._replace(netloc=host)),
+            (unquote(parts.username), unquote(parts.password or "")))
+
+
+def _cut(response: _Response) -> int | None:
+    """The store's row limit, when it says it cut this answer there
+    (Virtuoso's ``X-SPARQL-MaxRows`` header)."""
+    value = response.headers.get("X-SPARQL-MaxRows") if response.headers is not None else None
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _term(value: dict) -> dict:
+    """One SPARQL JSON results term, as the standard writes it."""
+    kind = value.get("type")
+    if kind == "typed-literal":  # SPARQL 1.0's JSON form (Virtuoso)
+        value = {**value, "type": "literal"}
+    if kind == "bnode" and ":" in value.get("value", ""):
+        # Virtuoso labels blank nodes "nodeID://b10001": not a valid label.
+        value = {**value, "value": re.sub(r"[^A-Za-z0-9]", "", value["value"])}
+    if value.get("datatype") == XSD + "boolean" and value.get("value") in ("1", "0"):
+        # Virtuoso keeps booleans as integers and writes 1/0 in JSON results.
+        value = {**value, "value": "true" if value["value"] == "1" else "false"}
+    return value
+
+
+def _results(body: bytes):
+    """pyoxigraph results from a SPARQL JSON results document, after
+    reading the dialects above as the standard terms."""
+    if not any(mark in body for mark in (b"typed-literal", b"nodeID:", b"XMLSchema#boolean")):
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    data = json.loads(body)
+    results = data.get("results")
+    if isinstance(results, dict) and isinstance(results.get("bindings"), list):
+        results["bindings"] = [{k: _term(v) for k, v in row.items()}
+                               for row in results["bindings"]]
+        body = json.dumps(data).encode("utf-8")
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
 
 def values_clause(substitutions) -> str:
@@ -356,19 +474,33 @@ def query_form(text: str) -> str:
 def bind_values(text: str, substitutions) -> str:
     """The query with its parameters bound by a ``VALUES`` block at the start
     of its outer WHERE group, so they are bound before any FILTER, OPTIONAL,
-    aggregate or LIMIT of the query (as Oxigraph's substitutions are); a
-    trailing ``VALUES`` clause when there is no such group (DESCRIBE without
-    WHERE, the CONSTRUCT WHERE short form)."""
+    aggregate or LIMIT of the query (as Oxigraph's substitutions are).
+
+    A query without such a group gets one, as the standard reads it, because
+    some stores (Virtuoso) take a trailing ``VALUES`` for SELECT only: the
+    ``CONSTRUCT WHERE { T }`` short form becomes ``CONSTRUCT { T } WHERE {
+    VALUES ... T }``, and ``DESCRIBE ?x`` without WHERE becomes ``DESCRIBE ?x
+    WHERE { VALUES ... }`` (before any solution modifier)."""
     clause = values_clause(substitutions)
     masked = _NOISE.sub(lambda m: " " * len(m.group()), text)
     form = _FORM.search(masked)
     if form:
+        kind = form.group(1).upper()
         start = masked.find("{", form.end())
         short = re.fullmatch(r"\s*WHERE\s*", masked[form.end():max(start, 0)], re.IGNORECASE)
-        if form.group(1).upper() == "CONSTRUCT" and short:
-            start = -1  # CONSTRUCT WHERE { triples }: a plain template, no VALUES inside
-        elif start >= 0 and form.group(1).upper() == "CONSTRUCT":
+        if kind == "CONSTRUCT" and short:
+            # CONSTRUCT WHERE { T }: the template is the pattern.
+            end = _close(masked, start)
+            body = text[start + 1:end]
+            return (f"{text[:form.end()]} {{{body}}}\nWHERE {{ {clause}\n{body}}}"
+                    f"{text[end + 1:]}")
+        if start >= 0 and kind == "CONSTRUCT":
             start = masked.find("{", _close(masked, start) + 1)  # skip the template
+        if kind == "DESCRIBE" and start < 0:
+            modifier = re.compile(r"\b(ORDER|LIMIT|OFFSET)\b", re.IGNORECASE).search(
+                masked, form.end())
+            at = modifier.start() if modifier else len(text)
+            return f"{text[:at].rstrip()}\nWHERE {{ {clause} }}\n{text[at:]}"
         if start >= 0:
             if re.match(r"\s*SELECT\b", masked[start + 1:], re.IGNORECASE):
                 # { SELECT ... } stands alone in its group: wrap it in another.
@@ -377,6 +509,32 @@ def bind_values(text: str, substitutions) -> str:
                         f"{text[end:]}")
             return f"{text[:start + 1]} {clause}\n{text[start + 1:]}"
     return text + "\n" + clause
+
+
+def order_outside(text: str) -> str | None:
+    """``SELECT ?a ?b WHERE { { SELECT ... GROUP BY ... } } ORDER BY ... LIMIT
+    ...``: a grouped SELECT with its ORDER BY, LIMIT and OFFSET moved to an
+    outer query that projects the same variables in the same order; the same
+    solutions by the standard. None when the query is not of that shape."""
+    masked = _NOISE.sub(lambda m: " " * len(m.group()), text)
+    form = _FORM.search(masked)
+    if not form or form.group(1).upper() != "SELECT":
+        return None
+    start = masked.find("{", form.end())
+    if start < 0:
+        return None
+    tail = masked[_close(masked, start) + 1:]
+    group = re.search(r"\bGROUP\s+BY\b", tail, re.IGNORECASE)
+    order = re.search(r"\bORDER\s+BY\b", tail, re.IGNORECASE)
+    if not group or not order or re.search(r"\bVALUES\b", tail[order.start():], re.IGNORECASE):
+        return None
+    try:
+        names = ox.Store().query(text).variables
+    except (SyntaxError, TypeError, ValueError):
+        return None
+    at = len(text) - len(tail) + order.start()
+    return (f"{text[:form.start()]}SELECT {' '.join(str(v) for v in names)} WHERE {{ {{\n"
+            f"{text[form.start():at]}\n}} }}\n{text[at:]}")
 
 
 def _close(masked: str, start: int) -> int:
