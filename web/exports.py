@@ -20,7 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from . import jsonld
 from .graph import current_graph, current_store
-from .linking import IA_NS, base, prefixes_for, rows, settings
+from .linking import IA_NS, base, per_build, prefixes_for, rows, settings
 from .pages import bp
 from .resources import FORMATS as DOC_FORMATS
 from .resources import negotiate, variant_response
@@ -161,9 +161,8 @@ def _b64(hexdigest: str) -> str:
 
 @bp.get("/-/downloads")
 def downloads():
-    graphs = [{"iri": r["graph"].value, "triples": int(r["triples"].value),
-               "name": r["graph"].value[len(base() + "id/graph/"):]}
-              for r in rows("page-dataset-graphs")]
+    graphs = [{"iri": graph, "triples": count, "name": graph[len(base() + "id/graph/"):]}
+              for graph, count in dataset_graphs()]
     from kg.build import build_info
     return render_template("downloads.html", dumps=all_dumps(), graphs=graphs,
                            info=build_info(settings()), context_url="/-/context.jsonld")
@@ -180,6 +179,28 @@ EXAMPLES = ["id/programme/vanguards", "id/organisation/nhs-england", "id/documen
             "id/claim/nao2018-direct-investment"]
 VOCABULARIES = [IA_NS, "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#", "http://purl.org/dc/terms/",
                 "http://www.w3.org/2004/02/skos/core#", "https://schema.org/", "http://www.w3.org/2006/time#"]
+
+
+@per_build
+def void_figures() -> dict:
+    """The VoID statistics of the build: sizes, class and property partitions,
+    named graphs and source documents. They depend only on the build, so
+    they are counted once per build and process; the first VoID request after
+    a new build pays for it (about 5 s at a million triples), later ones do not."""
+    stats = rows("page-dataset-stats")[0]
+    return {
+        "stats": {k: int(stats[k].value) for k in ("triples", "subjects", "properties", "objects")},
+        "classes": [(r["class"].value, int(r["count"].value)) for r in rows("page-dataset-classes")],
+        "properties": [(r["property"].value, int(r["count"].value)) for r in rows("page-dataset-properties")],
+        "graphs": dataset_graphs(),
+        "sources": [r["document"].value for r in rows("page-dataset-sources")],
+    }
+
+
+@per_build
+def dataset_graphs() -> list[tuple[str, int]]:
+    """Every named graph of the build with its number of statements."""
+    return [(r["graph"].value, int(r["triples"].value)) for r in rows("page-dataset-graphs")]
 
 
 def void_graph() -> Graph:
@@ -225,31 +246,31 @@ def void_graph() -> Graph:
     g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/RDF_XML")))
     g.add((ds, RDFS.seeAlso, URIRef(context_url())))
 
-    stats = rows("page-dataset-stats")[0]
-    g.add((ds, VOID.triples, Literal(int(stats["triples"].value))))
-    g.add((ds, VOID.entities, Literal(int(stats["subjects"].value))))
-    g.add((ds, VOID.distinctSubjects, Literal(int(stats["subjects"].value))))
-    g.add((ds, VOID.properties, Literal(int(stats["properties"].value))))
-    g.add((ds, VOID.distinctObjects, Literal(int(stats["objects"].value))))
-    classes = rows("page-dataset-classes")
-    g.add((ds, VOID.classes, Literal(len(classes))))
-    for r in classes:
+    figures = void_figures()
+    stats = figures["stats"]
+    g.add((ds, VOID.triples, Literal(stats["triples"])))
+    g.add((ds, VOID.entities, Literal(stats["subjects"])))
+    g.add((ds, VOID.distinctSubjects, Literal(stats["subjects"])))
+    g.add((ds, VOID.properties, Literal(stats["properties"])))
+    g.add((ds, VOID.distinctObjects, Literal(stats["objects"])))
+    g.add((ds, VOID.classes, Literal(len(figures["classes"]))))
+    for cls, count in figures["classes"]:
         part = BNode()
         g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(r["class"].value)))
-        g.add((part, VOID.entities, Literal(int(r["count"].value))))
-    for r in rows("page-dataset-properties"):
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(count)))
+    for prop, count in figures["properties"]:
         part = BNode()
         g.add((ds, VOID.propertyPartition, part))
-        g.add((part, VOID.property, URIRef(r["property"].value)))
-        g.add((part, VOID.triples, Literal(int(r["count"].value))))
-    for r in rows("page-dataset-graphs"):
-        sub = URIRef(r["graph"].value)
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(count)))
+    for graph, count in figures["graphs"]:
+        sub = URIRef(graph)
         g.add((ds, VOID.subset, sub))
         g.add((sub, RDF.type, VOID.Dataset))
-        g.add((sub, VOID.triples, Literal(int(r["triples"].value))))
-    for r in rows("page-class-members", "LIMIT 5000", **{"class": IA_NS + "SourceDocument"}):
-        g.add((ds, DCTERMS.source, URIRef(r["item"].value)))
+        g.add((sub, VOID.triples, Literal(count)))
+    for doc in figures["sources"]:
+        g.add((ds, DCTERMS.source, URIRef(doc)))
 
     for d in all_dumps():
         dist = URIRef(here + "#dump-" + d["ext"])

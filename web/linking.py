@@ -10,6 +10,9 @@ become links; they are shown as text.
 from __future__ import annotations
 
 import functools
+import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlsplit
@@ -224,13 +227,21 @@ def query_text(name: str) -> str:
     return named.get(name).text
 
 
-def run(name: str, tail: str = "", **params):
+#: The line of a named query that ``page=`` replaces: a subquery's ``LIMIT n``
+#: followed by the comment ``# page`` (the query runs as written without it).
+PAGE_LINE = re.compile(r"(?m)^([ \t]*)LIMIT \d+[ \t]*# page\b.*$")
+
+
+def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params):
     """Run a named query against the current build.
 
     ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
     named nodes; pyoxigraph terms are passed as they are), never pasted into
     the text. ``tail`` is a fixed clause built from validated numbers and
     whitelisted orderings only (``ORDER BY ... LIMIT n OFFSET m``).
+    ``page=(limit, offset)`` sets the ``LIMIT ... # page`` line of a query
+    whose page is picked by a subquery (so that details are fetched for the
+    page only); it too is built from whole numbers only.
     """
     from .graph import current_store
 
@@ -242,16 +253,73 @@ def run(name: str, tail: str = "", **params):
             value = ox.NamedNode(value)
         subs[ox.Variable(key)] = value
     text = query_text(name)
+    if page is not None:
+        limit, offset = (int(n) for n in page)
+        text, found = PAGE_LINE.subn(lambda m: f"{m.group(1)}LIMIT {limit} OFFSET {offset}", text, count=1)
+        if not found:
+            raise ValueError(f"{name} has no 'LIMIT n # page' line")
     if tail:
         text = text.rstrip() + "\n" + tail
     return current_store().query(text, substitutions=subs or None)
 
 
-def rows(name: str, tail: str = "", **params) -> list[dict]:
+def rows(name: str, tail: str = "", page: tuple[int, int] | None = None, **params) -> list[dict]:
     """Solutions as dicts of variable name -> pyoxigraph term (missing = None)."""
-    result = run(name, tail, **params)
+    result = run(name, tail, page, **params)
     names = [v.value for v in result.variables]
     return [{n: sol[n] for n in names} for sol in result]
+
+
+def per_build(fn):
+    """Cache a function's result for the build currently served.
+
+    For facts that depend only on the build (dataset statistics, class
+    counts, the ontology's axioms): the first call after a new build is
+    published pays for the queries, once per process; later calls are free.
+    """
+    cache: dict = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper():
+        from .graph import current_graph
+
+        target = current_graph().target()
+        if target not in cache:
+            with lock:
+                if target not in cache:
+                    value = fn()
+                    cache.clear()
+                    cache[target] = value
+        return cache[target]
+    return wrapper
+
+
+def per_build_memo(maxsize: int = 1024):
+    """Like ``per_build`` for a function of hashable arguments, keeping the
+    ``maxsize`` most recently used results (for small answers that are dear
+    to compute for some arguments, such as counts of links to a hub)."""
+    def decorate(fn):
+        cache: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def wrapper(*args):
+            from .graph import current_graph
+
+            key = (current_graph().target(), *args)
+            with lock:
+                if key in cache:
+                    cache.move_to_end(key)
+                    return cache[key]
+            value = fn(*args)
+            with lock:
+                cache[key] = value
+                while len(cache) > maxsize:
+                    cache.popitem(last=False)
+            return value
+        return wrapper
+    return decorate
 
 
 def val(t) -> str | None:

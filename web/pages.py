@@ -24,7 +24,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from . import charts
 from .linking import (IA_NS, curie, expand_curie, href_for, iri_term, money, number,
-                      rows, settings, val)
+                      per_build, rows, settings, val)
 
 bp = Blueprint("pages", __name__)
 
@@ -33,6 +33,11 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 #: Page sizes of the class index and search (the largest a client may ask for).
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+
+#: Class indexes (after the filter) of up to this many members are sorted as
+#: a whole; larger ones are paged in the store's order, each page sorted (the
+#: store sorts strings slowly: seconds for tens of thousands of labels).
+CLASS_SORTED_MAX = 2000
 
 #: Classes shown first on the home page, in this order.
 ENTRY_CLASSES = ["Programme", "Site", "CareModel", "SourceDocument", "FundingFlow", "Figure",
@@ -119,9 +124,16 @@ def home():
     )
 
 
+@per_build
+def _class_count_rows() -> list[dict]:
+    # Counts over the whole build: made once per build (the first request
+    # after a new build pays about 1.5 s at a million triples).
+    return rows("page-class-counts")
+
+
 def class_counts() -> list[dict]:
     out = []
-    for r in rows("page-class-counts"):
+    for r in _class_count_rows():
         iri = r["class"].value
         out.append({"iri": iri, "label": val(r["classLabel"]) or curie(iri) or iri,
                     "comment": val(r["comment"]), "count": int(r["count"].value),
@@ -219,8 +231,12 @@ def _class_index(iri: str, fmt: str):
         label = _label_of(iri)
         if label is None:
             abort(404, description=f"{iri} is not a class with members in the atlas.")
-    found = rows("page-class-members", f"{SORTS[sort]}\nLIMIT {size} OFFSET {(page - 1) * size}",
-                 **{"class": iri, "q": qterm})
+    offset = (page - 1) * size
+    if total <= CLASS_SORTED_MAX:
+        found = rows("page-class-members", f"{SORTS[sort]}\nLIMIT {size} OFFSET {offset}",
+                     **{"class": iri, "q": qterm})
+    else:  # too many to sort: pages in the store's order, each sorted
+        found = rows("page-class-members", SORTS[sort], page=(size, offset), **{"class": iri, "q": qterm})
     items = [{
         "iri": r["item"].value, "href": href_for(r["item"].value),
         "label": val(r["label"]) or curie(r["item"].value) or r["item"].value,
@@ -242,6 +258,7 @@ def _class_index(iri: str, fmt: str):
         body = {
             "ok": True, "class": iri, "label": _label_of(iri), "q": q, "sort": sort,
             "page": page, "size": size, "total": total, "truncated": page < pages,
+            "sorted": "all" if total <= CLASS_SORTED_MAX else "within the page",
             "next_url": next_url,
             "rows": [{"id": i["iri"], "label": i["label"], "type": i["type"],
                       "description": i["description"]} for i in items],
@@ -260,6 +277,7 @@ def _class_index(iri: str, fmt: str):
             "class_index.html", iri=iri, name=name, label=_label_of(iri) or name,
             comment=_comment_of(iri), items=items, q=q, sort=sort, size=size, page=page,
             pages=pages, total=total, next_url=next_url, prev_url=prev_url,
+            sorted_whole=total <= CLASS_SORTED_MAX,
             sort_url=lambda s: class_index_url(iri, q=q, sort=s, size=keep["size"]),
             json_url=class_index_url(iri, format="json", page=page, **keep) if not curie(iri)
             else url_for("pages.class_index", name=name + ".json") + _qs(page=page, **keep),
