@@ -20,7 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from . import jsonld
 from .graph import current_graph, current_store
-from .linking import IA_NS, base, per_build, prefixes_for, rows, settings
+from .linking import IA_NS, base, per_build, per_build_memo, prefixes_for, rows, settings
 from .pages import bp
 from .resources import FORMATS as DOC_FORMATS
 from .resources import negotiate, variant_response
@@ -303,6 +303,18 @@ def void_graph() -> Graph:
     return g
 
 
+@per_build_memo(maxsize=16)
+def void_text(fmt: str, public_base: str) -> str:
+    """The VoID description in one RDF format. It depends only on the build
+    and the public URL, so it is written once per build and format."""
+    g = void_graph()
+    if fmt == "jsonld":
+        return g.serialize(format="json-ld", context=jsonld.context_document(
+            {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS), "sd": str(SD),
+             "spdx": str(SPDX), "xsd": str(XSD), "rdfs": str(RDFS)})["@context"], auto_compact=True)
+    return g.serialize(format=RDFLIB_FORMATS[fmt])
+
+
 VOID_TABLE = [
     ("text/turtle", "ttl"), ("application/x-turtle", "ttl"),
     ("text/html", "html"), ("application/xhtml+xml", "html"),
@@ -323,14 +335,9 @@ def void():
     fmt = FORMAT_NAMES.get(asked.strip().lower()) if asked else negotiate(request.headers.get("Accept"), VOID_TABLE)
     if fmt is None:
         return not_acceptable(alts)
-    g = void_graph()
     if fmt == "html":
-        body = render_template("void.html", turtle=g.serialize(format="turtle"), alternates=alts,
+        body = render_template("void.html", turtle=void_text("ttl", public("/")), alternates=alts,
                                dumps=all_dumps(), sparql=public("/sparql"))
-    elif fmt == "jsonld":
-        body = g.serialize(format="json-ld", context=jsonld.context_document(
-            {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS), "sd": str(SD),
-             "spdx": str(SPDX), "xsd": str(XSD), "rdfs": str(RDFS)})["@context"], auto_compact=True)
     else:
-        body = g.serialize(format=RDFLIB_FORMATS[fmt])
+        body = void_text(fmt, public("/"))
     return variant_response(body, fmt, alts, negotiated, f"/.well-known/void?format={fmt}")
