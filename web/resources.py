@@ -433,8 +433,13 @@ def all_incoming():
         abort(404, description="Give the IRI of a resource in the atlas as ?uri=")
     page = _int_arg("page", 1, 1, 10**6)
     total = incoming_count(iri)
-    links = incoming(iri, INCOMING_PAGE + 1, (page - 1) * INCOMING_PAGE, total)
-    more = len(links) > INCOMING_PAGE
+    offset = (page - 1) * INCOMING_PAGE
+    if total <= SORTED_MAX:
+        links = incoming(iri, INCOMING_PAGE + 1, offset, total)
+        more = len(links) > INCOMING_PAGE
+    else:  # a page of links in the store's order, then sorted: no extra row to look ahead with
+        links = incoming(iri, INCOMING_PAGE, offset, total)
+        more = offset + INCOMING_PAGE < total
     label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
     return render_template(
         "incoming.html", resource=iri_term(iri, label), links=links[:INCOMING_PAGE],
