@@ -137,6 +137,7 @@ class OxigraphServer(Server):
 
 class RdflibEndpoint(Server):
     name = "rdflib-endpoint"
+    sparql_path = "/"  # where its command line serves the endpoint
 
     def __init__(self, nquads: Path, timeout: float = 900):
         super().__init__()
@@ -144,4 +145,4 @@ class RdflibEndpoint(Server):
         if not binary:
             raise RuntimeError("rdflib-endpoint is not installed (pip install 'rdflib-endpoint[cli]')")
         self.spawn([binary, "serve", str(nquads), "--host", "127.0.0.1", "--port", str(self.port)])
-        self.wait("/sparql?query=ASK%7B%7D", timeout)
+        self.wait("/?query=ASK%7B%7D", timeout)
