@@ -227,9 +227,29 @@ def query_text(name: str) -> str:
     return named.get(name).text
 
 
-#: The line of a named query that ``page=`` replaces: a subquery's ``LIMIT n``
-#: followed by the comment ``# page`` (the query runs as written without it).
-PAGE_LINE = re.compile(r"(?m)^([ \t]*)LIMIT \d+[ \t]*# page\b.*$")
+#: A line of a named query that ``page=`` replaces with ``LIMIT n OFFSET m``:
+#: the comment ``# page`` closing a subquery that picks one page of items.
+#: Without ``page=`` it stays a comment, and the subquery picks them all.
+PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
+#: A line that ``run`` replaces with a ``VALUES`` block binding the query's
+#: parameters: the comment ``# parameters`` at the start of a subquery's
+#: WHERE group. Standard SPARQL evaluates a subquery before the bindings of
+#: the query around it, so a subquery that limits or filters by a parameter
+#: must bind it itself (a remote store binds parameters only in the outer
+#: group; Oxigraph's substitutions reach subqueries anyway).
+PARAMETERS_LINE = re.compile(r"(?m)^([ \t]*)# parameters\b.*$")
+
+
+def values_block(subs: dict) -> str:
+    """``VALUES (?a ?b) { (<iri> "text") }`` for the given terms, written by
+    pyoxigraph (IRIs are validated, literals escaped); never pasted text."""
+    names, cells = [], []
+    for var, value in subs.items():
+        if not isinstance(value, (ox.NamedNode, ox.Literal)):
+            raise ValueError(f"cannot bind {var} to {value!r}: only IRIs and literals")
+        names.append(str(var))
+        cells.append(str(value))
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(cells)}) }}" if names else ""
 
 
 def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params):
@@ -237,11 +257,13 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
 
     ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
     named nodes; pyoxigraph terms are passed as they are), never pasted into
-    the text. ``tail`` is a fixed clause built from validated numbers and
-    whitelisted orderings only (``ORDER BY ... LIMIT n OFFSET m``).
-    ``page=(limit, offset)`` sets the ``LIMIT ... # page`` line of a query
-    whose page is picked by a subquery (so that details are fetched for the
-    page only); it too is built from whole numbers only.
+    the text; a ``# parameters`` line of a subquery becomes a ``VALUES``
+    block of the same terms, written by pyoxigraph. ``tail`` is a fixed
+    clause built from validated numbers and whitelisted orderings only
+    (``ORDER BY ... LIMIT n OFFSET m``). ``page=(limit, offset)`` fills the
+    ``# page`` line of a query whose page is picked by a subquery (so that
+    details are looked up for that page only); it too is made of whole
+    numbers only.
     """
     from .graph import current_store
 
@@ -253,11 +275,14 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
             value = ox.NamedNode(value)
         subs[ox.Variable(key)] = value
     text = query_text(name)
+    if PARAMETERS_LINE.search(text):
+        block = values_block(subs)
+        text = PARAMETERS_LINE.sub(lambda m: m.group(1) + block, text)
     if page is not None:
         limit, offset = (int(n) for n in page)
         text, found = PAGE_LINE.subn(lambda m: f"{m.group(1)}LIMIT {limit} OFFSET {offset}", text, count=1)
         if not found:
-            raise ValueError(f"{name} has no 'LIMIT n # page' line")
+            raise ValueError(f"{name} has no '# page' line")
     if tail:
         text = text.rstrip() + "\n" + tail
     return current_store().query(text, substitutions=subs or None)
