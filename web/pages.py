@@ -234,7 +234,7 @@ def _class_index(iri: str, fmt: str):
     offset = (page - 1) * size
     if total <= CLASS_SORTED_MAX:
         found = rows("page-class-members", f"{SORTS[sort]}\nLIMIT {size} OFFSET {offset}",
-                     **{"class": iri, "q": qterm})
+                     page=(CLASS_SORTED_MAX, 0), **{"class": iri, "q": qterm})
     else:  # too many to sort: pages in the store's order, each sorted
         found = rows("page-class-members", SORTS[sort], page=(size, offset), **{"class": iri, "q": qterm})
     items = [{
