@@ -81,9 +81,8 @@ def remote(built, virtuoso) -> RemoteStore:
 #: Virtuoso 7.2.5 loses solutions of a zero-or-more property path
 #: (``?t rdfs:subClassOf* ?class``) joined with other patterns when the
 #: dataset is several ``default-graph-uri`` graphs (the atlas's union): the
-#: class index, search ranking and claim lists come back short or empty, and
-#: search (``EXISTS { ?x a/rdfs:subClassOf* ia:Claim }``) exceeds the time
-#: limit. Strict: these fail as soon as the store answers correctly.
+#: class index and claim lists come back short or empty. Strict: these fail
+#: as soon as the store answers correctly.
 PATHS = pytest.mark.xfail(strict=True, reason=(
     "Virtuoso 7.2.5 evaluates rdfs:subClassOf* joins wrongly over a dataset of "
     "several default graphs"))
@@ -91,7 +90,6 @@ PATH_CHECKS = {
     "test_pages_browse::test_classes_and_class_index",
     "test_pages_browse::test_class_index_pages_sorts_and_filters",
     "test_pages_browse::test_class_index_csv_opens_in_excel",
-    "test_pages_browse::test_search",
     "test_pages_browse::test_site_and_organisation_pages",
     "test_pages_browse::test_source_document_page_lists_every_claim_citing_it",
     "test_sparql_protocol::test_every_example_query_answers_through_sparqlwrapper",
