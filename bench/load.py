@@ -32,7 +32,8 @@ class Result:
     p99_ms: float | None
     rps: float
     bytes: int = 0
-    timed_out: bool = False
+    timed_out: bool = False  # no answer within the per-request timeout
+    capped: bool = False  # stopped by the time cap before all requests were sent
     error: str | None = None
 
     def as_dict(self) -> dict:
@@ -138,4 +139,4 @@ def run(port: int, requests: list[Request], total: int, concurrency: int, max_se
     latencies.sort()
     return Result(len(latencies), errors[0], 1000 * statistics.median(latencies),
                   1000 * percentile(latencies, 0.99), len(latencies) / wall, size[0],
-                  timed_out=time.monotonic() > deadline)
+                  capped=len(latencies) + errors[0] < total)

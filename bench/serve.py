@@ -233,7 +233,8 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
         ours = raw["atlas"][q.name]
         for key, peer_name in peers:
             theirs = raw[key][q.name]
-            peer_cell = ("no answer" if theirs.timed_out or theirs.p50_ms is None else ms(theirs.p50_ms))
+            peer_cell = ("no answer" if theirs.p50_ms is None else ms(theirs.p50_ms)
+                         + (f" ({theirs.requests} req.)" if theirs.capped and q.kind == "engine" else ""))
             mine, other = raw["atlas"]["answers"].get(q.name), raw[key]["answers"].get(q.name)
             if mine is not None and other is not None and mine != other:
                 peer_cell += f" (answered {other} rows, ours {mine}: not comparable)"
