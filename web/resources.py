@@ -427,13 +427,21 @@ def incoming_count(iri: str) -> int:
     return int(found[0]["count"].value) if found else 0
 
 
-@bp.get("/-/incoming")
-def all_incoming():
+def _listing_args() -> tuple[str, int, str]:
+    """The resource (``?uri=``), page number and heading label of a paged
+    listing about one resource; 404 for an IRI the atlas does not hold."""
     from .pages import _int_arg
     iri = request.args.get("uri", "").strip()
     if not iri or not exists(iri):
         abort(404, description="Give the IRI of a resource in the atlas as ?uri=")
     page = _int_arg("page", 1, 1, 10**6)
+    label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
+    return iri, page, label
+
+
+@bp.get("/-/incoming")
+def all_incoming():
+    iri, page, label = _listing_args()
     total = incoming_count(iri)
     offset = (page - 1) * INCOMING_PAGE
     if total <= SORTED_MAX:
@@ -442,7 +450,6 @@ def all_incoming():
     else:  # a page of links in the store's order, then sorted: no extra row to look ahead with
         links = incoming(iri, INCOMING_PAGE, offset, total)
         more = offset + INCOMING_PAGE < total
-    label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
     return render_template(
         "incoming.html", resource=iri_term(iri, label), links=links[:INCOMING_PAGE],
         total=total, page=page, sorted=total <= SORTED_MAX,
@@ -453,14 +460,9 @@ def all_incoming():
 @bp.get("/-/claims")
 def all_claims():
     """Every claim that names a resource, a page at a time (for hubs)."""
-    from .pages import _int_arg
-    iri = request.args.get("uri", "").strip()
-    if not iri or not exists(iri):
-        abort(404, description="Give the IRI of a resource in the atlas as ?uri=")
-    page = _int_arg("page", 1, 1, 10**6)
+    iri, page, label = _listing_args()
     claims = claims_of(iri, incoming_count(iri), page)
     pages = max(1, -(-claims["total"] // CLAIMS_PAGE)) if claims["paged"] else 1
-    label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
     return render_template(
         "claims.html", resource=iri_term(iri, label), claims=claims, page=page, pages=pages,
         next_url=claims_url(iri, page + 1) if page < pages else None,
