@@ -10,6 +10,7 @@ SPARQL 1.1 store can implement the same interface.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import IO, Iterable, Protocol
@@ -131,8 +132,6 @@ class OxigraphStore:
 
 def build_triples(store_path: Path | str) -> int:
     """How many triples a build holds, from its ``build.json`` (0 if unknown)."""
-    import json
-
     try:
         return int(json.loads((Path(store_path).parent / "build.json").read_text())["triples"])
     except (OSError, ValueError, KeyError):

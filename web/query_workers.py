@@ -109,6 +109,9 @@ class _Engine:
     """The worker's side: one open store and the request handler."""
 
     def __init__(self):
+        from kg.config import Settings
+
+        self.settings = Settings.from_env()
         self._path: str | None = None
         self._store = None
         self._graphs: frozenset[str] = frozenset()
@@ -116,12 +119,11 @@ class _Engine:
     def store(self, path: str):
         """The build at ``path`` through the project's store interface
         (``kg.store``), reopened when a new build is published."""
-        from kg.config import Settings
         from kg.store import OxigraphStore
 
         if path != self._path:
             self._store = None  # close the old build before opening the new one
-            self._store = OxigraphStore.open_build(path, Settings.from_env().memory_triples)
+            self._store = OxigraphStore.open_build(path, self.settings.memory_triples)
             self._graphs = frozenset(self._store.graph_names())
             self._path = path
         return self._store
@@ -230,9 +232,7 @@ def _limit_memory() -> None:
 def _open_current(engine: _Engine) -> None:
     """Open the published build before reporting ready, so that loading it
     (into memory, for a small build) is not paid by the first query."""
-    from kg.config import Settings
-
-    settings = Settings.from_env()
+    settings = engine.settings
     if settings.store_query or not settings.current.exists():
         return
     try:
