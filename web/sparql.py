@@ -42,7 +42,7 @@ from . import negotiation as neg
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .graph import current_graph
-from .linking import href_for
+from .linking import href_for, public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
 from .remote_query import run_remote
 
@@ -92,7 +92,7 @@ def _settings():
 
 
 def endpoint_url(settings) -> str:
-    return settings.public_url.rstrip("/") + "/sparql"
+    return public("/sparql")
 
 
 def text_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -381,7 +381,7 @@ _description_cache: dict[tuple[str, str], list] = {}
 def service_description(settings) -> list:
     """The SPARQL 1.1 Service Description of this endpoint, as triples."""
     graph = current_graph()
-    key = (graph.target(), settings.public_url)
+    key = (graph.target(), public("/"))
     if key in _description_cache:
         return _description_cache[key]
     store = graph.store()
