@@ -39,6 +39,7 @@ from kg import queries as named_queries
 from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
 
 from . import negotiation as neg
+from .bodies import too_large_message
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .graph import current_graph
@@ -110,9 +111,7 @@ def _cors_and_vary(response: Response) -> Response:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
-    return text_response(413, (
-        f"Request body too large: the limit is {_settings().max_body} bytes (KG_MAX_BODY). "
-        "Send a shorter query."))
+    return text_response(413, too_large_message(_settings().max_body))
 
 
 # --------------------------------------------------------------------------
