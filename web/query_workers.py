@@ -10,7 +10,7 @@ Each worker:
 
 * opens the current build read-only (and reopens it when a new build is
   published: every request names the build it is for);
-* checks the query on its parse tree (``web.safety``) before Oxigraph sees it;
+* checks the query (``web.safety``: no SERVICE, FROM only of graphs held);
 * runs it on Oxigraph with the requested dataset and bound parameters;
 * serialises the result with the row cap (``web.sparql_results``);
 * runs without network access where the kernel allows (its own empty network
@@ -30,6 +30,7 @@ import ctypes
 import logging
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -133,8 +134,9 @@ class _Engine:
         from . import sparql_results as out
 
         started = time.perf_counter()
+        prefixes = req.get("prefixes") or {}
         try:
-            checked = safety.check_query(req["query"], req["base_iri"])
+            checked = safety.check_query(req["query"], req["base_iri"], prefixes)
         except safety.Refused as refusal:
             return _error(refusal.status, refusal.message)
         store = self.store(req["store"])
@@ -147,14 +149,6 @@ class _Engine:
                 "data from elsewhere. Not held: " + ", ".join(f"<{g}>" for g in unknown)
                 + ". The graphs held are listed in the service description (GET /sparql)."))
 
-        key = req["formats"].get(checked.form)
-        if key is None:
-            return _error(406, (
-                f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
-                + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
-                + f") can be produced for a {checked.form} query. Available: "
-                + negotiation.describe(negotiation.TABLES[checked.form]) + "."))
-
         import pyoxigraph as ox
 
         defaults, named = req["default_graphs"], req["named_graphs"]
@@ -166,6 +160,8 @@ class _Engine:
             "default_graph_uris": defaults,
             "named_graph_uris": named,
             "union_default": not (defaults or named or checked.has_dataset),
+            # Predeclared prefixes; a query's own PREFIX declarations win.
+            "prefixes": prefixes,
         }
         subs = {}
         for name, kind, value in req.get("substitutions") or ():
@@ -175,8 +171,17 @@ class _Engine:
 
         try:
             result = store.query(req["query"], **kwargs)
+            form = ("ASK" if isinstance(result, ox.QueryBoolean)
+                    else "SELECT" if isinstance(result, ox.QuerySolutions) else "CONSTRUCT")
+            key = req["formats"].get(form)
+            if key is None:
+                return _error(406, (
+                    f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
+                    + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
+                    + f") can be produced for a {form if form != 'CONSTRUCT' else 'CONSTRUCT/DESCRIBE'}"
+                    " query. Available: " + negotiation.describe(negotiation.TABLES[form]) + "."))
             max_rows = req["max_rows"]
-            reply = {"status": 200, "headers": {}, "form": checked.form, "format": key}
+            reply = {"status": 200, "headers": {}, "form": form, "format": key}
             if isinstance(result, ox.QueryBoolean):
                 value = bool(result)
                 if key == "html":
@@ -199,12 +204,19 @@ class _Engine:
                                       "rows": [[out.term_row(t.subject), out.term_row(t.predicate),
                                                 out.term_row(t.object)] for t in triples]}
                 else:
-                    reply["body"] = out.graph(triples, key, req.get("prefixes") or {})
+                    reply["body"] = out.graph(triples, key, prefixes)
                 reply["rows"], reply["truncated"] = len(triples), truncated
         except SyntaxError as exc:
-            return _error(400, f"Malformed query: {exc}")
+            refusal = safety.refusal_for(exc, req["query"])
+            return _error(refusal.status, refusal.message)
         except RuntimeError as exc:
-            if subs and ("substitut" in str(exc).lower() or "projection" in str(exc).lower()):
+            message = str(exc)
+            function = re.search(r"custom function (<[^>]*>|\\S+) is not supported", message)
+            if function:
+                return _error(400, (
+                    f"Unknown function {function.group(1)}: this endpoint supports the SPARQL 1.1 "
+                    "built-in functions and XSD casts, and no extension functions."))
+            if subs and ("substitut" in message.lower() or "projection" in message.lower()):
                 return _error(400, (
                     f"The parameters ({', '.join('$' + n for n, _, _ in req['substitutions'])}) "
                     f"cannot be bound: {exc}. A bound variable must appear in the SELECT clause."))

@@ -11,7 +11,7 @@
 * Read-only: updates (``update=``, ``application/sparql-update``, or update
   text sent as a query) and Graph Store writes get 403.
 * Every query runs in a killable worker process (``web.query_workers``)
-  under the time limit, after a check of its parse tree (``web.safety``).
+  under the time limit, after the SERVICE guard (``web.safety``).
 * Parameters ``$name=value`` bind query variables as values through
   Oxigraph substitutions: an absolute IRI (optionally in ``<>``) becomes an
   IRI, anything else (or text in double quotes) a string. They never become
@@ -36,7 +36,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg import queries as named_queries
-from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
+from kg.namespaces import CANONICAL_BASE, PREFIXES, atlas_prefixes
 
 from . import negotiation as neg
 from .bodies import too_large_message
@@ -51,6 +51,7 @@ bp = Blueprint("sparql", __name__)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -292,7 +293,7 @@ def run_query(op: Operation) -> Response:
         "accept": request.headers.get("Accept", ""),
         "format_values": op.format_values,
         "max_rows": settings.max_rows,
-        "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
+        "prefixes": atlas_prefixes(settings.base),
     }
     wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
     # Read-only between builds: a non-HTML answer is cached per build and
@@ -401,8 +402,18 @@ def service_description(settings) -> list:
             f"Read-only SPARQL 1.1 Query. Limits: {settings.query_timeout:g} s per query, "
             f"{settings.max_rows} result rows (more are marked X-Truncated), "
             f"{settings.max_body} bytes per request body. SERVICE, updates and FROM of graphs "
-            "not held here are refused.", language="en")),
+            "not held here are refused. The prefixes declared here (sh:declare) may be used "
+            "without a PREFIX line.", language="en")),
     ]
+    # The predeclared prefixes, as SHACL prefix declarations (sh:declare).
+    for i, (prefix, namespace) in enumerate(sorted(atlas_prefixes(settings.base).items())):
+        node = ox.BlankNode(f"prefix{i}")
+        triples += [
+            ox.Triple(svc, n(SH + "declare"), node),
+            ox.Triple(node, n(SH + "prefix"), ox.Literal(prefix)),
+            ox.Triple(node, n(SH + "namespace"), ox.Literal(
+                namespace, datatype=n("http://www.w3.org/2001/XMLSchema#anyURI"))),
+        ]
     for local in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
         triples.append(ox.Triple(svc, sd("resultFormat"), n(FORMATS_NS + local)))
@@ -441,7 +452,7 @@ def describe_or_page(op: Operation) -> Response:
     from .sparql_results import graph as write_graph
 
     prefixes = {"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#",
-                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"]}
+                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"], "sh": SH}
     body = write_graph(service_description(settings), fmt.key, prefixes)
     return Response(body, content_type=fmt.content_type)
 
@@ -483,7 +494,7 @@ def _examples(settings) -> list[dict]:
 
 
 def _compactor(settings):
-    prefixes = sorted({**PREFIXES, **instance_prefixes(settings.base)}.items(),
+    prefixes = sorted(atlas_prefixes(settings.base).items(),
                       key=lambda kv: -len(kv[1]))
 
     def compact(iri: str) -> str:
