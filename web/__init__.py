@@ -7,7 +7,10 @@ from flask import Flask
 from kg.config import Settings
 from kg.remote import StoreUnavailable
 
-from .graph import CurrentGraph
+from .graph import CurrentGraph, NoBuild
+
+#: Seconds a client is asked to wait before trying again when no build is published.
+NO_BUILD_RETRY = 30
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -27,6 +30,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # A remote store (KG_STORE_QUERY) that is down, too slow or busy.
         return (f"Service unavailable: {exc}. Try again in a moment.\n", 503,
                 {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"})
+
+    @app.errorhandler(NoBuild)
+    def no_build(_exc):
+        return ("Service unavailable: no build of the atlas is published yet. It is answered "
+                "as soon as one is ('kg build'); try again in a moment.\n", 503,
+                {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(NO_BUILD_RETRY)})
 
     from . import pages, sparql
 

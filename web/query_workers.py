@@ -35,6 +35,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -60,15 +61,37 @@ class PoolBusy(Exception):
 
 
 class WorkerCrashed(Exception):
-    def __init__(self, message: str, returncode: int | None = None):
+    """The worker died while running a query. ``detail`` is the end of what it
+    wrote to standard error (a Rust panic, an allocation failure...)."""
+
+    def __init__(self, message: str, returncode: int | None = None, detail: str = ""):
         super().__init__(message)
         self.returncode = returncode
+        self.detail = detail
 
     @property
     def out_of_memory(self) -> bool:
-        # Oxigraph aborts when an allocation fails (SIGABRT); the kernel's
-        # OOM killer sends SIGKILL.
-        return self.returncode in (-signal.SIGABRT, -signal.SIGKILL)
+        # Rust aborts with "memory allocation of N bytes failed" when the
+        # address-space cap is reached. Any other death (a signal, a panic)
+        # is a crash, named by ``cause``.
+        return "memory allocation of" in self.detail or "MemoryError" in self.detail
+
+    @property
+    def cause(self) -> str:
+        """One line on why it died, for the client and the log."""
+        lines = self.detail.splitlines()
+        for i, line in enumerate(lines):
+            if "panicked at" in line:  # the panic's message is on the next line
+                message = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                return f"Oxigraph panicked: {message}" if message else line.strip()
+            if "overflowed its stack" in line or "memory allocation of" in line:
+                return line.strip()
+        if self.returncode is not None and self.returncode < 0:
+            try:
+                return f"killed by {signal.Signals(-self.returncode).name}"
+            except ValueError:
+                return f"killed by signal {-self.returncode}"
+        return f"exit status {self.returncode}"
 
 
 def memory_limit_mb() -> int:
@@ -270,8 +293,16 @@ def worker_main(fd: int) -> None:
             return
         try:
             reply = engine.handle(req)
+        except MemoryError:
+            reply = {"status": 503, "out_of_memory": True}
         except Exception as exc:  # report, never die silently
             reply = _error(500, f"The query failed: {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # a Rust panic (pyo3's PanicException): the engine crashed
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            try:
+                conn.send({"status": 500, "crashed": detail})
+            finally:
+                os._exit(70)  # its state is not to be trusted: the pool starts a fresh one
         try:
             conn.send(reply)
         except (OSError, ValueError) as exc:
@@ -288,13 +319,17 @@ def worker_main(fd: int) -> None:
 class _Worker:
     def __init__(self):
         parent, child = socket.socketpair()
+        # What the worker writes to standard error (a Rust panic or allocation
+        # failure before it dies) says why it died; it is also copied to the log.
+        self.stderr = tempfile.TemporaryFile()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "web.query_workers", str(child.fileno())],
-                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
+                stderr=self.stderr)
         finally:
             child.close()
         self.conn = Connection(parent.detach())
@@ -309,6 +344,16 @@ class _Worker:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def last_words(self, limit: int = 262144) -> str:
+        """The end of what the worker wrote to standard error."""
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - limit))
+            return self.stderr.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
 
     def kill(self) -> None:
         try:
@@ -325,6 +370,7 @@ class _Worker:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             log.error("query worker %s did not exit after SIGKILL", self.pid)
+        self.stderr.close()
 
 
 class WorkerPool:
@@ -413,8 +459,17 @@ class WorkerPool:
                 returncode = worker.proc.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 returncode = None
+            detail = worker.last_words()
+            if detail.strip():  # into the server's log, without the backtrace
+                sys.stderr.write("\n".join(detail.splitlines()[:6]) + "\n")
             self._replace(worker)
-            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode) from None
+            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode, detail) from None
+        if reply.get("crashed") is not None:  # a panic the worker reported before it exited
+            self._replace(worker)
+            raise WorkerCrashed("panic", None, f"panicked at: {reply['crashed']}")
+        if reply.get("out_of_memory"):
+            self._idle.put(worker)
+            raise WorkerCrashed("MemoryError", None, "MemoryError")
         self._idle.put(worker)
         return reply
 

@@ -46,6 +46,12 @@ UPDATE_REFUSED = (
 SERVICE_REFUSED = (
     "SERVICE (federated query) is not allowed: this endpoint never makes outbound "
     "requests on a user's behalf. Query only the data held here.")
+#: Oxigraph recurses over nesting and over chains of operators, and its worker
+#: crashes (stack overflow) from about 4,000 nested groups or 8,000 terms of
+#: one '+' chain; queries past a quarter of that are refused before it sees them.
+MAX_NESTING = 1000
+MAX_CHAIN = 2000
+CHAIN_TOKENS = {"+", "*", "/", "|", "&&", "||", "UNION"}
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
                    "COPY", "WITH"}
 FORM_KEYWORDS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
@@ -116,7 +122,7 @@ _TOKEN = re.compile(rf"""
  | (?P<pname>(?:_|[^\W\d_](?:[\w.-]*[\w-])?)?:
              (?:(?:[\w:]|{_PLX})(?:(?:[\w.:-]|{_PLX})*(?:[\w:-]|{_PLX}))?)?)
  | (?P<word>[A-Za-z_]\w*)
- | (?P<punct>.)
+ | (?P<punct>&&|\|\||.)
 """, re.X | re.S)
 
 
@@ -249,11 +255,34 @@ def _refusal_for_malformed(text: str, exc: SyntaxError, toks) -> Refused:
     return Refused(400, syntax_message(exc, text))
 
 
+def _check_shape(toks) -> None:
+    """Refuse nesting and operator chains deep enough to crash the engine."""
+    depth = deepest = chain = 0
+    for kind, value in toks:
+        if kind == "punct":
+            if value in "({[":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif value in ")}]":
+                depth -= 1
+        if value.upper() in CHAIN_TOKENS:
+            chain += 1
+    if deepest > MAX_NESTING:
+        raise Refused(400, (
+            f"Query nested too deeply: {deepest} levels of brackets, braces or parentheses; "
+            f"the limit is {MAX_NESTING}. Flatten it (a VALUES block, a longer group)."))
+    if chain > MAX_CHAIN:
+        raise Refused(400, (
+            f"Query too long to evaluate safely: {chain} chained operators (+, *, /, |, &&, ||, "
+            f"UNION); the limit is {MAX_CHAIN}. Split it, or use VALUES or IN (...) instead."))
+
+
 def _check(text: str, base_iri: str | None, prefixes: tuple) -> CheckedQuery:
     prefixes = dict(prefixes)
     units = _units(text)
     plain = "".join(u[2] for u in units)
     toks = tokens(plain)
+    _check_shape(toks)
     first, defaults, named = _prologue_and_dataset(toks, base_iri, prefixes)
     runs = _keyword_runs(units)
     if runs:

@@ -26,6 +26,7 @@ Errors are plain text and say what was wrong.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -48,6 +49,7 @@ from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memo
 from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("kg.sparql")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -280,8 +282,6 @@ def run_query(op: Operation) -> Response:
     graph = current_graph()
     remote = graph.remote  # a remote store (KG_STORE_QUERY) instead of the embedded build
     store_path = None if remote else os.path.join(graph.target(), "store")
-    if remote is None and not os.path.isdir(store_path):
-        return text_response(503, "No build of the graph is published yet: run 'kg build'.")
     req = {
         "query": op.query,
         "store": store_path,
@@ -331,15 +331,19 @@ def run_query(op: Operation) -> Response:
             f"All {pool.size} query workers are busy; try again in a moment."),
             "headers": {"Retry-After": "1"}}
     except WorkerCrashed as exc:
+        first_line = next((line for line in op.query.splitlines() if line.strip()), "")[:200]
         if exc.out_of_memory:
+            log.warning("query ran out of memory (%s): %s", exc.cause, first_line)
             reply = {"status": 503, "error": (
                 f"Query ran out of memory (the limit is {memory_limit_mb()} MB per query, "
                 "KG_WORKER_MEMORY_MB) and was stopped. Make it more selective "
                 "(fewer unbound patterns, no ORDER BY over huge results, a LIMIT).")}
         else:
+            log.error("the query engine crashed (%s) on: %s", exc.cause, first_line)
             reply = {"status": 500, "error": (
-                f"The query worker stopped unexpectedly ({exc}, exit status {exc.returncode}); "
-                "the query was not completed.")}
+                f"The query engine crashed on this query ({exc.cause}) and was restarted; "
+                "the query was not completed. Other queries are not affected. Please report "
+                "the query to the operator.")}
     elapsed = time.perf_counter() - started
     status = reply["status"]
     headers = dict(reply.get("headers") or {})
