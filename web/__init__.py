@@ -50,4 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .bodies import WholeBodies
 
     app.wsgi_app = WholeBodies(app.wsgi_app, settings.max_body, sparql.CORS_HEADERS)
+    from .headers import SecurityHeaders
+
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     return app
