@@ -139,7 +139,8 @@ def dump_file(name: str):
     if checksum:
         return Response(f"{d['sha256']}  {d['name']}\n", content_type="text/plain; charset=utf-8")
     media = DUMPS[ext][0]
-    resp = send_file(d["path"], mimetype=media + ("; charset=utf-8" if media.startswith("text/") else ""),
+    # (werkzeug adds "; charset=utf-8" to a text/* type itself)
+    resp = send_file(d["path"], mimetype=media,
                      as_attachment=True, download_name=d["name"], etag=d["sha256"], conditional=True,
                      max_age=300)
     resp.headers["Digest"] = "sha-256=" + _b64(d["sha256"])

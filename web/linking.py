@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 from flask import current_app, request
+from werkzeug.exceptions import NotFound
 
 from kg import queries as named
 from kg.namespaces import IA, PREFIXES
@@ -260,6 +261,15 @@ PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
 PARAMETERS_LINE = re.compile(r"(?m)^([ \t]*)# parameters\b.*$")
 
 
+def named_node(iri: str) -> ox.NamedNode:
+    """The IRI a page asks about, as a term. One that is not a valid IRI
+    (a space, ``<``, a control character...) names nothing in the graph: 404."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise NotFound(f"{iri!r} is not a valid IRI ({exc}), so nothing in the atlas has it.") from None
+
+
 def values_block(subs: dict) -> str:
     """``VALUES (?a ?b) { (<iri> "text") }`` for the given terms, written by
     pyoxigraph (IRIs are validated, literals escaped); never pasted text."""
@@ -294,7 +304,7 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
         if value is None:
             continue
         if isinstance(value, str):
-            value = ox.NamedNode(value)
+            value = named_node(value)
         subs[ox.Variable(key)] = value
     store = current_store()
     text = query_text(name)

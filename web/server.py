@@ -41,9 +41,11 @@ def _start_query_workers(settings: Settings):
             return  # a remote store answers the endpoint: no query workers needed
         # Open the build in this process too (pages query it directly), so
         # the first page does not wait for it to load.
+        from .graph import NoBuild
+
         try:
             worker.wsgi.extensions["kg_graph"].store()
-        except FileNotFoundError:
+        except (FileNotFoundError, NoBuild):
             pass  # no build yet: pages say so
         get_pool(settings.workers).wait_ready(120)
     return post_worker_init
