@@ -81,7 +81,7 @@ def test_query_runs_without_javascript(browser, live_server):  # noqa: F811
                   "SELECT ?p WHERE { ?p a ia:Programme }")
         with page.expect_navigation():
             page.click("button[type=submit]")
-        assert page.locator("table.results tbody tr").count() >= 5
+        assert page.locator("#results table.results tbody tr").count() >= 5
     finally:
         context.close()
 
@@ -130,7 +130,7 @@ def test_query_without_prefix_lines_runs_by_ctrl_enter(browser, live_server):  #
         assert page.locator(".gutterErrorBar .parseErrorIcon").count() == 0
         with page.expect_navigation():
             page.keyboard.press("Control+Enter")
-        assert page.locator("table.results tbody tr").count() >= 5
+        assert page.locator("#results table.results tbody tr").count() >= 5
         assert page.locator("#results a[href='/id/programme/vanguards']").count() >= 1
         assert tab.errors == []
     finally:
@@ -147,6 +147,116 @@ def test_query_page_fits_the_screen(browser, live_server, width):  # noqa: F811
         tab.goto("/sparql")
         tab.page.wait_for_selector(".editor[data-ready] .CodeMirror")
         tab.shot(f"21-query-page-{width}")
+        assert tab.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert tab.errors == []
+    finally:
+        tab.close()
+
+
+# ---------------------------------------------------------------------------
+# Results people can read, and views
+
+
+def page_of(server, query: str, **params) -> str:
+    status, _h, body = http_request(server, "GET", "/sparql?" + urlencode({"query": query, **params}),
+                                    headers={"Accept": "text/html"})
+    assert status == 200, body[:500]
+    return body.decode("utf-8")
+
+
+def sparql_json(server, query: str, **params) -> list[dict]:
+    status, _h, body = http_request(server, "GET", "/sparql?" + urlencode({"query": query, **params}),
+                                    headers={"Accept": "application/sparql-results+json"})
+    assert status == 200, body[:500]
+    return json.loads(body)["results"]["bindings"]
+
+
+def named_example(name):
+    from kg import queries
+    from web.query_page import editor_text
+
+    q = queries.get(name)
+    return editor_text(q), {f"${k}": v for k, v in q.params.items()}
+
+
+def test_results_show_labels_formatted_numbers_and_quiet_tags(live_server):
+    from web.linking import money
+
+    text, params = named_example("funding-by-care-model")
+    rows = sparql_json(live_server, text, **params)
+    assert rows
+    html = page_of(live_server, text, **params)
+    from lxml import html as lx  # noqa: PLC0415
+
+    doc = lx.fromstring(html)
+    cells = doc.xpath("//table[@class='results']/tbody/tr")
+    assert len(cells) == len(rows)
+    first = cells[0]
+    link = first.xpath("./td[1]/a")[0]
+    # the care model's label, linked to its page, with its prefixed name quietly beside it
+    assert link.get("href") == "/id/care-model/" + rows[0]["careModel"]["value"].rsplit("/", 1)[-1]
+    assert link.text_content() == rows[0]["careModelLabel"]["value"]
+    assert first.xpath("./td[1]/span[@class='quiet']")[0].text_content().startswith("cm:")
+    # amounts in pounds, short: £148.8m, not 148850000^^xsd:decimal
+    amount = first.xpath("./td[3]")[0].text_content().strip()
+    assert amount == money(rows[0]["amount"]["value"]) and amount.startswith("£")
+    assert "^^" not in html and "@en" not in html
+
+
+def test_bar_chart_view_is_chosen_by_the_query_and_drawn_with_its_table(live_server):
+    text, params = named_example("funding-by-care-model")
+    assert "#defaultView:BarChart" in text
+    rows = sparql_json(live_server, text, **params)
+    from lxml import html as lx  # noqa: PLC0415
+
+    doc = lx.fromstring(page_of(live_server, text, **params))
+    assert len(doc.xpath("//svg[contains(@class,'bars')]//rect[@class='bar']")) == len(rows)
+    assert len(doc.xpath("//table[@class='results']/tbody/tr")) == len(rows)
+    assert doc.xpath("//nav[@class='views']/strong")[0].text_content() == "Bar chart"
+    # the table view of the same query, by its own link; every download answers
+    table_link = doc.xpath("//nav[@class='views']/a[@data-view='table']/@href")[0]
+    status, _h, body = http_request(live_server, "GET", table_link, headers={"Accept": "text/html"})
+    assert status == 200 and b"svg" not in body.split(b'id="results"')[1].split(b"</section>")[0]
+    for href in doc.xpath("//p[@class='downloads']/a[@download]/@href"):
+        status, _h, body = http_request(live_server, "GET", href)
+        assert status == 200 and body, href
+
+
+def test_timeline_and_graph_views(live_server):
+    from lxml import html as lx  # noqa: PLC0415
+
+    timeline = """PREFIX ia: <https://w3id.org/integration-atlas/def/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+#defaultView:Timeline
+SELECT ?programme ?start ?end WHERE { ?programme a ia:Programme ; ia:startDate ?start OPTIONAL { ?programme ia:endDate ?end } }"""
+    n = len(sparql_json(live_server, timeline))
+    doc = lx.fromstring(page_of(live_server, timeline))
+    assert n >= 3
+    assert len(doc.xpath("//svg[contains(@class,'dated')]//g[@class='item']")) == n
+    graph = """PREFIX ia: <https://w3id.org/integration-atlas/def/>
+CONSTRUCT { ?a ia:follows ?b } WHERE { ?a ia:follows ?b }"""
+    doc = lx.fromstring(page_of(live_server, graph, view="graph"))
+    assert doc.xpath("//svg[contains(@class,'network')]//line[@class='edge']")
+    assert doc.xpath("//svg[contains(@class,'network')]//a[starts-with(@href,'/id/programme/')]")
+    # a view the result cannot have falls back to the table
+    doc = lx.fromstring(page_of(live_server, timeline.replace("#defaultView:Timeline", ""), view="bar"))
+    assert not doc.xpath("//figure[contains(@class,'result-view')]")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_bar_chart_in_the_browser(browser, live_server, width):  # noqa: F811
+    text, params = named_example("funding-by-care-model")
+    tab = Tab(browser, live_server.url)
+    try:
+        tab.page.set_viewport_size({"width": width, "height": 900})
+        tab.goto("/sparql?" + urlencode({"query": text, **params}))
+        bars = tab.page.locator("figure.result-view svg.bars rect.bar")
+        assert bars.count() >= 3
+        assert all(bars.nth(i).bounding_box()["width"] > 0 for i in range(bars.count()))
+        assert tab.page.locator("#results table.results tbody tr").count() == bars.count()
+        tab.page.locator("#results").scroll_into_view_if_needed()
+        tab.shot(f"22-bar-chart-{width}")
         assert tab.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert tab.errors == []
     finally:

@@ -117,10 +117,12 @@ def _compactor(settings):
 
 
 def render_page(op, reply: dict | None, elapsed: float | None) -> str:
+    from .result_views import VIEWS, present
     from .sparql import endpoint_url
 
     settings = _settings()
-    downloads = []
+    compact = _compactor(settings)
+    downloads, views, result, share = [], [], None, None
     if reply and reply.get("status") == 200:
         table = neg.TABLES[reply["form"]]
         base_params = [("query", op.query)] + [(f"${k}", v) for k, v in op.params.items()] \
@@ -130,19 +132,27 @@ def render_page(op, reply: dict | None, elapsed: float | None) -> str:
             if fmt.key != "html":
                 downloads.append({"label": fmt.label, "media_type": fmt.media_type,
                                   "href": "/sparql?" + urlencode(base_params + [("format", fmt.key)])})
+        result = present(reply, op.query, request.args.get("view"), compact)
+        for key in result["views"]:
+            views.append({"key": key, "name": VIEWS[key], "current": key == result["view"],
+                          "href": "/sparql?" + urlencode(base_params + [("view", key)])})
+        share = next((v["href"] for v in views if v["current"]), None)
     prefixes = query_prefixes(settings)
     return render_template(
         "query.html",
         query=op.query if op.query is not None else STARTER_QUERY,
         params=op.params,
         reply=reply,
+        result=result,
+        views=views,
+        share=share,
         elapsed_ms=None if elapsed is None else elapsed * 1000,
         downloads=downloads,
         examples=_examples(settings),
         endpoint=endpoint_url(settings),
         settings=settings,
         page_link=page_link,
-        compact=_compactor(settings),
+        compact=compact,
         prefixes=prefixes,
         prefixes_json=json.dumps(prefixes, sort_keys=True),
         editor=editor_available(),
