@@ -261,3 +261,47 @@ def test_bar_chart_in_the_browser(browser, live_server, width):  # noqa: F811
         assert tab.errors == []
     finally:
         tab.close()
+
+
+# ---------------------------------------------------------------------------
+# Every table says where it came from
+
+
+PAGES_WITH_TABLES = ["/", "/-/classes", "/-/class/ia:Site", "/-/funding", "/-/search?q=PACS",
+                     "/id/programme/vanguards", "/id/care-model/pacs", "/id/document/nao-vanguards-2018"]
+
+
+def behind_links(server, path):
+    from lxml import html as lx  # noqa: PLC0415
+
+    status, _h, body = http_request(server, "GET", path, headers={"Accept": "text/html"})
+    assert status == 200
+    doc = lx.fromstring(body.decode("utf-8"))
+    return doc, doc.xpath("//p[@class='behind']/a/@href")
+
+
+def test_every_query_behind_a_page_runs(live_server):
+    from lxml import html as lx  # noqa: PLC0415
+
+    for path in PAGES_WITH_TABLES:
+        _doc, links = behind_links(live_server, path)
+        assert links, f"{path} has no link to the query behind its tables"
+        for href in links:
+            assert href.startswith("/sparql?query=")
+            status, _h, body = http_request(live_server, "GET", href, headers={"Accept": "text/html"})
+            assert status == 200, (path, href, body[:300])
+            result = lx.fromstring(body.decode("utf-8"))
+            assert not result.xpath("//div[@class='error']"), (path, href)
+            assert result.xpath("//section[@id='results']//table[@class='results']/tbody/tr"), (path, href)
+
+
+def test_query_behind_the_sites_table_reproduces_it(live_server):
+    doc, _links = behind_links(live_server, "/id/programme/vanguards")
+    section = doc.xpath("//section[@class='sites']")[0]
+    shown = set(section.xpath(".//table[@class='sites-table']//a[starts-with(@href,'/id/site/')]/@href"))
+    href = section.xpath(".//p[@class='behind']/a/@href")[0]
+    status, _h, body = http_request(live_server, "GET", href.replace("/sparql?", "/sparql?format=json&", 1))
+    assert status == 200
+    rows = json.loads(body)["results"]["bindings"]
+    found = {"/id/site/" + r["site"]["value"].rsplit("/id/site/", 1)[1] for r in rows}
+    assert len(shown) >= 20 and found == shown

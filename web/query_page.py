@@ -93,6 +93,21 @@ def query_link(text: str, params: dict | None = None, **extra) -> str:
     return "/sparql?" + urlencode(pairs)
 
 
+@bp.app_template_global()
+def query_behind(name: str, **params) -> str:
+    """The query page filled with the named query ``name`` and its parameters
+    (for the "query behind this" link of a page's table or picture): web
+    IRIs are bound as IRIs, anything else as text."""
+    text = editor_text(named_queries.get(name))
+    bound = {}
+    for key, value in params.items():
+        if value in (None, ""):
+            continue
+        value = str(value)
+        bound[key] = value if re.match(r"^https?://\S+$", value) else '"' + value.replace('"', "") + '"'
+    return query_link(text, bound)
+
+
 def _examples(settings) -> list[dict]:
     examples = []
     for q in example_queries():
