@@ -39,6 +39,22 @@ MAX_PAGE_SIZE = 500
 #: store sorts strings slowly: seconds for tens of thousands of labels).
 CLASS_SORTED_MAX = 2000
 
+ORG = "http://www.w3.org/ns/org#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+#: The class list's order: the classes a person starts from, in this order
+#: (each with the classes the ontology puts below it), then the rest by size,
+#: then the internal ones: controlled terms (SKOS concepts and schemes,
+#: periods, measures), together at the end.
+START_CLASSES = [IA_NS + "Programme", IA_NS + "Site",
+                 ORG + "Organization", ORG + "FormalOrganization", SCHEMA + "GovernmentOrganization",
+                 ORG + "OrganizationalCollaboration", ORG + "OrganizationalUnit",
+                 IA_NS + "CareModel", IA_NS + "SourceDocument", IA_NS + "FundingFlow", IA_NS + "Wave",
+                 IA_NS + "Place", IA_NS + "Person"]
+INTERNAL_CLASSES = [SKOS + "Concept", SKOS + "ConceptScheme", IA_NS + "FinancialYear", IA_NS + "Measure",
+                    IA_NS + "RoleType"]
+CLASS_GROUPS = {0: "Start here", 1: "Statements and other resources", 2: "Internal: controlled terms"}
+
 #: Classes shown first on the home page, in this order.
 ENTRY_CLASSES = ["Programme", "Site", "CareModel", "SourceDocument", "FundingFlow", "Figure",
                  "Event", "Finding"]
@@ -113,7 +129,7 @@ def favicon():
 
 @bp.get("/")
 def home():
-    classes = class_counts()
+    classes = by_importance(class_counts())
     by_local = {c["iri"][len(IA_NS):]: c for c in classes if c["iri"].startswith(IA_NS)}
     entries = [by_local[n] for n in ENTRY_CLASSES if n in by_local]
     programmes = programme_dates()
@@ -138,6 +154,23 @@ def class_counts() -> list[dict]:
         out.append({"iri": iri, "label": val(r["classLabel"]) or curie(iri) or iri,
                     "comment": val(r["comment"]), "count": int(r["count"].value),
                     "curie": curie(iri), "index": class_index_url(iri)})
+    return out
+
+
+def by_importance(classes: list[dict]) -> list[dict]:
+    """``classes`` in the class list's order, each with its ``group``."""
+    from .resources import classes_below
+
+    def rank(c):
+        for i, root in enumerate(START_CLASSES):
+            if c["iri"] in classes_below(root):
+                return (0, i, -c["count"], c["label"].lower())
+        if any(c["iri"] in classes_below(root) for root in INTERNAL_CLASSES):
+            return (2, 0, -c["count"], c["label"].lower())
+        return (1, 0, -c["count"], c["label"].lower())
+    out = []
+    for c in sorted(classes, key=rank):
+        out.append({**c, "group": CLASS_GROUPS[rank(c)[0]]})
     return out
 
 
@@ -172,7 +205,7 @@ def class_index_url(iri: str, **params) -> str:
 
 @bp.get("/-/classes")
 def classes():
-    return render_template("classes.html", classes=class_counts())
+    return render_template("classes.html", classes=by_importance(class_counts()))
 
 
 SORTS = {
