@@ -78,3 +78,103 @@ def test_search_pacs_in_the_browser(browser, live_server):  # noqa: F811
         assert tab.errors == []
     finally:
         tab.close()
+
+
+# ---------------------------------------------------------------------------
+# Facets and filtered downloads
+
+
+def sites_with(server, prop, value):
+    query = f"SELECT DISTINCT ?s WHERE {{ ?s a <{IA}Site> ; <{prop}> <{value}> }}"
+    _h, body = get(server, "/sparql?" + "query=" + quote(query), "application/sparql-results+json")
+    return {b["s"]["value"] for b in json.loads(body)["results"]["bindings"]}
+
+
+def index_rows(server, path):
+    from lxml import html as lx  # noqa: PLC0415
+
+    _h, body = get(server, path)
+    doc = lx.fromstring(body.decode("utf-8"))
+    return doc, doc.xpath("//table[@class='index']/tbody/tr[td/code]")
+
+
+def test_site_index_facets_count_and_narrow(live_server):
+    doc, rows = index_rows(live_server, "/-/class/ia:Site?size=500")
+    labels = [s.text_content().split("(")[0].strip() for s in doc.xpath("//details[@class='facet']/summary")]
+    for wanted in ("takes part in", "care model", "in wave", "area"):
+        assert wanted in labels, labels
+    facet = doc.xpath("//details[@class='facet'][starts-with(normalize-space(summary), 'care model')]")[0]
+    for li in facet.xpath(".//li"):
+        href = li.xpath("./a/@href")[0]
+        count = int(li.xpath("./span[@class='count']")[0].text_content())
+        _d, narrowed = index_rows(live_server, href)
+        assert len(narrowed) == count, href
+    # two facets at once: each narrows further, and the chosen one can be removed
+    pacs = "/-/class/ia:Site?ia:careModel=cm:pacs"
+    _d, only_pacs = index_rows(live_server, pacs)
+    expected = sites_with(live_server, IA + "careModel", "https://w3id.org/integration-atlas/id/care-model/pacs")
+    assert len(only_pacs) == len(expected) > 3
+    doc, _r = index_rows(live_server, pacs)
+    remove = doc.xpath("//p[@class='chosen']//a/@href")[0]
+    _d, back = index_rows(live_server, remove)
+    assert len(back) > len(only_pacs)
+
+
+def test_filtered_downloads_hold_exactly_what_is_shown(live_server):
+    path = "/-/class/ia:Site?ia:careModel=cm:mcp&sort=-label"
+    doc, rows = index_rows(live_server, path)
+    shown = [r.xpath("./td[1]/a/@href")[0] for r in rows]
+    csv_href = doc.xpath("//p[@class='summary']/a[text()='CSV']/@href")[0]
+    json_href = doc.xpath("//p[@class='summary']/a[text()='JSON']/@href")[0]
+    headers, body = get(live_server, csv_href, "text/csv")
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert "filtered" in headers["content-disposition"]
+    ids = ["/id/site/" + r[0].rsplit("/id/site/", 1)[1] for r in table[1:]]
+    assert ids == shown and len(ids) == len(sites_with(
+        live_server, IA + "careModel", "https://w3id.org/integration-atlas/id/care-model/mcp"))
+    _h, body = get(live_server, json_href, "application/json")
+    data = json.loads(body)
+    assert ["/id/site/" + r["id"].rsplit("/id/site/", 1)[1] for r in data["rows"]] == shown
+    assert data["filters"] == [{"property": IA + "careModel",
+                                "value": "https://w3id.org/integration-atlas/id/care-model/mcp"}]
+    # the query behind the filtered table finds the same sites
+    behind = doc.xpath("//p[@class='behind']/a/@href")[0]
+    _h, body = get(live_server, behind.replace("/sparql?", "/sparql?format=json&", 1), "application/json")
+    found = {"/id/site/" + b["item"]["value"].rsplit("/id/site/", 1)[1]
+             for b in json.loads(body)["results"]["bindings"]}
+    assert found == set(shown)
+
+
+def test_bad_facet_filters_are_refused(live_server):
+    for bad in ("ia:careModel=not%20an%20iri", "nope:thing=cm:pacs"):
+        status, _h, body = http_request(live_server, "GET", f"/-/class/ia:Site?{bad}",
+                                        headers={"Accept": "text/html"})
+        assert status == 400 and b"filter" in body, bad
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_facet_narrows_the_site_index_in_the_browser(browser, live_server, width):  # noqa: F811
+    tab = Tab(browser, live_server.url)
+    try:
+        page = tab.page
+        page.set_viewport_size({"width": width, "height": 900})
+        tab.goto("/-/class/ia:Site?size=500")
+        before = page.locator("table.index tbody tr").count()
+        facet = page.locator("details.facet", has=page.locator("summary", has_text="care model"))
+        choice = facet.locator("li").first
+        count = int(choice.locator(".count").inner_text())
+        with page.expect_navigation():
+            choice.locator("a").click()
+        rows = page.locator("table.index tbody tr")
+        assert rows.count() == count < before
+        tab.shot(f"31-site-index-facet-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        csv_href = page.locator("p.summary a", has_text="CSV").get_attribute("href")
+        _h, body = get(live_server, csv_href, "text/csv")
+        ids = [r[0] for r in list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]]
+        shown = [rows.nth(i).locator("td a").first.get_attribute("href") for i in range(rows.count())]
+        assert ["/id/site/" + i.rsplit("/id/site/", 1)[1] for i in ids] == shown
+        assert tab.errors == []
+    finally:
+        tab.close()
