@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kg import queries as named_queries
-from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
+from kg.namespaces import CANONICAL_BASE, atlas_prefixes
 
 from . import negotiation as neg
 from .linking import href_for, per_build, rows
@@ -47,7 +47,7 @@ def _settings():
 
 def query_prefixes(settings) -> dict[str, str]:
     """The prefixes the endpoint knows (the table in ``kg.namespaces``)."""
-    return {**PREFIXES, **instance_prefixes(settings.base)}
+    return atlas_prefixes(settings.base)
 
 
 def editor_available() -> bool:

@@ -11,7 +11,7 @@
 * Read-only: updates (``update=``, ``application/sparql-update``, or update
   text sent as a query) and Graph Store writes get 403.
 * Every query runs in a killable worker process (``web.query_workers``)
-  under the time limit, after a check of its parse tree (``web.safety``).
+  under the time limit, after the SERVICE guard (``web.safety``).
 * Parameters ``$name=value`` bind query variables as values through
   Oxigraph substitutions: an absolute IRI (optionally in ``<>``) becomes an
   IRI, anything else (or text in double quotes) a string. They never become
@@ -26,6 +26,7 @@ Errors are plain text and say what was wrong.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -34,20 +35,24 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg.namespaces import PREFIXES, instance_prefixes
+from kg.namespaces import PREFIXES, atlas_prefixes
 
 from . import negotiation as neg
+from .bodies import too_large_message
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .graph import current_graph
+from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
 from .query_page import editor_text, example_queries, render_page  # noqa: F401  (the page's part)
 from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("kg.sparql")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -78,7 +83,7 @@ def _settings():
 
 
 def endpoint_url(settings) -> str:
-    return settings.public_url.rstrip("/") + "/sparql"
+    return public("/sparql")
 
 
 def text_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -96,9 +101,7 @@ def _cors_and_vary(response: Response) -> Response:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
-    return text_response(413, (
-        f"Request body too large: the limit is {_settings().max_body} bytes (KG_MAX_BODY). "
-        "Send a shorter query."))
+    return text_response(413, too_large_message(_settings().max_body))
 
 
 # --------------------------------------------------------------------------
@@ -266,8 +269,6 @@ def run_query(op: Operation) -> Response:
     graph = current_graph()
     remote = graph.remote  # a remote store (KG_STORE_QUERY) instead of the embedded build
     store_path = None if remote else os.path.join(graph.target(), "store")
-    if remote is None and not os.path.isdir(store_path):
-        return text_response(503, "No build of the graph is published yet: run 'kg build'.")
     req = {
         "query": op.query,
         "store": store_path,
@@ -279,7 +280,7 @@ def run_query(op: Operation) -> Response:
         "accept": request.headers.get("Accept", ""),
         "format_values": op.format_values,
         "max_rows": settings.max_rows,
-        "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
+        "prefixes": atlas_prefixes(settings.base),
     }
     wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
     # Read-only between builds: a non-HTML answer is cached per build and
@@ -317,15 +318,19 @@ def run_query(op: Operation) -> Response:
             f"All {pool.size} query workers are busy; try again in a moment."),
             "headers": {"Retry-After": "1"}}
     except WorkerCrashed as exc:
+        first_line = next((line for line in op.query.splitlines() if line.strip()), "")[:200]
         if exc.out_of_memory:
+            log.warning("query ran out of memory (%s): %s", exc.cause, first_line)
             reply = {"status": 503, "error": (
                 f"Query ran out of memory (the limit is {memory_limit_mb()} MB per query, "
                 "KG_WORKER_MEMORY_MB) and was stopped. Make it more selective "
                 "(fewer unbound patterns, no ORDER BY over huge results, a LIMIT).")}
         else:
+            log.error("the query engine crashed (%s) on: %s", exc.cause, first_line)
             reply = {"status": 500, "error": (
-                f"The query worker stopped unexpectedly ({exc}, exit status {exc.returncode}); "
-                "the query was not completed.")}
+                f"The query engine crashed on this query ({exc.cause}) and was restarted; "
+                "the query was not completed. Other queries are not affected. Please report "
+                "the query to the operator.")}
     elapsed = time.perf_counter() - started
     status = reply["status"]
     headers = dict(reply.get("headers") or {})
@@ -367,7 +372,7 @@ _description_cache: dict[tuple[str, str], list] = {}
 def service_description(settings) -> list:
     """The SPARQL 1.1 Service Description of this endpoint, as triples."""
     graph = current_graph()
-    key = (graph.target(), settings.public_url)
+    key = (graph.target(), public("/"))
     if key in _description_cache:
         return _description_cache[key]
     store = graph.store()
@@ -388,8 +393,18 @@ def service_description(settings) -> list:
             f"Read-only SPARQL 1.1 Query. Limits: {settings.query_timeout:g} s per query, "
             f"{settings.max_rows} result rows (more are marked X-Truncated), "
             f"{settings.max_body} bytes per request body. SERVICE, updates and FROM of graphs "
-            "not held here are refused.", language="en")),
+            "not held here are refused. The prefixes declared here (sh:declare) may be used "
+            "without a PREFIX line.", language="en")),
     ]
+    # The predeclared prefixes, as SHACL prefix declarations (sh:declare).
+    for i, (prefix, namespace) in enumerate(sorted(atlas_prefixes(settings.base).items())):
+        node = ox.BlankNode(f"prefix{i}")
+        triples += [
+            ox.Triple(svc, n(SH + "declare"), node),
+            ox.Triple(node, n(SH + "prefix"), ox.Literal(prefix)),
+            ox.Triple(node, n(SH + "namespace"), ox.Literal(
+                namespace, datatype=n("http://www.w3.org/2001/XMLSchema#anyURI"))),
+        ]
     for local in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
         triples.append(ox.Triple(svc, sd("resultFormat"), n(FORMATS_NS + local)))
@@ -428,6 +443,6 @@ def describe_or_page(op: Operation) -> Response:
     from .sparql_results import graph as write_graph
 
     prefixes = {"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#",
-                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"]}
+                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"], "sh": SH}
     body = write_graph(service_description(settings), fmt.key, prefixes)
     return Response(body, content_type=fmt.content_type)

@@ -19,8 +19,12 @@
     var size = encodeURIComponent(area.value).length;
     form.method = size > 6000 ? "post" : "get";
   });
-  area.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); }
+  // Ctrl+Enter runs the query wherever the focus is (as on the Wikidata Query
+  // Service), unless the editor has already handled it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+      e.preventDefault(); submit();
+    }
   });
   if (!window.Yasqe) return;
 
