@@ -35,7 +35,9 @@ def rows(g: Graph):
     for c in sorted(claims):
         about = sorted(key(o) for o in g.objects(c, IA.about))
         if (c, IA.funder, None) in g:
-            about = [f"{key(g.value(c, IA.funder))}>{key(g.value(c, IA.recipient))}"]
+            funders = ",".join(sorted(key(o) for o in g.objects(c, IA.funder)))
+            recipients = ",".join(sorted(key(o) for o in g.objects(c, IA.recipient)))
+            about = [f"{funders}>{recipients}"]
         elif (c, IA.organisation, None) in g:
             about = [f"{key(g.value(c, IA.organisation))}@{key(g.value(c, IA.roleIn))}"]
         elif (c, ORG.member, None) in g:
