@@ -27,6 +27,8 @@ PREFIXES = {
     "schema": str(SCHEMA),
     "time": "http://www.w3.org/2006/time#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "vann": "http://purl.org/vocab/vann/",
+    "shapes": str(IA) + "shapes/",
 }
 
 
@@ -36,5 +38,14 @@ def instance_prefixes(base: str) -> dict[str, str]:
         "prog": "programme", "site": "site", "wave": "wave", "orgn": "organisation",
         "person": "person", "doc": "document", "claim": "claim", "fy": "period",
         "place": "place", "cm": "care-model", "measure": "measure", "graph": "graph",
+        "evt": "event-type", "grade": "reliability", "kind": "value-kind",
+        "otype": "organisation-type", "ptype": "programme-type", "precision": "date-precision",
+        "role": "role", "scheme": "scheme", "unit": "unit",
     }
     return {p: f"{base}id/{k}/" for p, k in kinds.items()}
+
+
+def atlas_prefixes(base: str) -> dict[str, str]:
+    """Every prefix the atlas uses: predeclared for queries on ``/sparql``
+    and used to write its documents."""
+    return {**PREFIXES, **instance_prefixes(base)}

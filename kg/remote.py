@@ -270,7 +270,8 @@ class RemoteStore:
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = (), substitutions=None,
-              base_iri: str | None = None, union_default: bool = True):
+              base_iri: str | None = None, union_default: bool = True,
+              prefixes: dict[str, str] | None = None):
         defaults, named = list(default_graph_uris), list(named_graph_uris)
         params: list[tuple[str, str]] = []
         if defaults or named:
@@ -288,8 +289,13 @@ class RemoteStore:
             if "service" not in sparql.lower():
                 # Refuse what the embedded store refuses (a bound variable must be
                 # projected), with its own error, by trying it on an empty store.
-                ox.Store().query(sparql, substitutions=substitutions)
+                ox.Store().query(sparql, substitutions=substitutions, prefixes=prefixes or {})
             text = bind_values(text, substitutions)
+        if prefixes:
+            # The store does not know the predeclared prefixes: declare those
+            # the query does not declare itself.
+            text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items()
+                           if not re.search(rf"PREFIX\s+{re.escape(name)}\s*:", text, re.I)) + text
         if base_iri:
             text = f"BASE <{ox.NamedNode(base_iri).value}>\n" + text
         form = query_form(text)

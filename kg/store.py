@@ -46,7 +46,8 @@ class Store(Protocol):
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = (), substitutions=None,
-              base_iri: str | None = None, union_default: bool = True): ...
+              base_iri: str | None = None, union_default: bool = True,
+              prefixes: dict[str, str] | None = None): ...
 
     def dump(self, output: IO[bytes], fmt: str) -> None: ...
 
@@ -87,8 +88,10 @@ class OxigraphStore:
 
     def query(self, sparql: str, *, default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = (), substitutions=None,
-              base_iri: str | None = None, union_default: bool = True):
-        """Run a query; ``substitutions`` binds variables to terms. The default graph is the union of all graphs unless
+              base_iri: str | None = None, union_default: bool = True,
+              prefixes: dict[str, str] | None = None):
+        """Run a query; ``substitutions`` binds variables to terms; ``prefixes`` are
+        predeclared (the query's own declarations win). The default graph is the union of all graphs unless
         the request names default graphs (SPARQL protocol ``default-graph-uri``). With ``union_default=False`` the
         query's own FROM / FROM NAMED (or the store's default graph) apply instead. ``base_iri`` resolves relative
         IRIs in the query."""
@@ -105,6 +108,8 @@ class OxigraphStore:
             kwargs["named_graphs"] = named
         if substitutions:
             kwargs["substitutions"] = substitutions
+        if prefixes:
+            kwargs["prefixes"] = prefixes
         return self._db.query(sparql, **kwargs)
 
     def dump(self, output: IO[bytes], fmt: str) -> None:

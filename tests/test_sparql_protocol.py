@@ -423,6 +423,39 @@ def test_oversized_body_is_413(limited):
     assert status == 200
 
 
+def chunked_post(server, chunks, content_type):
+    """POST ``chunks`` with ``Transfer-Encoding: chunked`` (no Content-Length)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("POST", "/sparql", body=iter(chunks), encode_chunked=True,
+                     headers={"Content-Type": content_type, "Accept": "text/csv"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("content_type", ["application/sparql-query",
+                                          "application/x-www-form-urlencoded"])
+def test_chunked_body_past_the_limit_is_413_and_never_run(limited, content_type):
+    # The query with its LIMIT past the limit: were it cut at the limit, the
+    # cut text would run unlimited.
+    head, tail = "SELECT * WHERE { ?s ?p ?o }", " LIMIT 1"
+    if content_type.endswith("urlencoded"):
+        head, tail = "query=" + head.replace(" ", "+"), tail.replace(" ", "+")
+    chunks = [head.encode(), b" " * 11000, b" " * 11000, tail.encode()]
+    status, text = chunked_post(limited, chunks, content_type)
+    assert status == 413, text[:300]
+    assert b"20000 bytes" in text and b"KG_MAX_BODY" in text
+    # The same query, chunked, under the limit: read whole and run whole.
+    chunks = [head.encode(), b" " * 5000, b" " * 5000, tail.encode()]
+    status, text = chunked_post(limited, chunks, content_type)
+    assert status == 200, text[:300]
+    assert len(text.decode().strip().split("\r\n")) == 2  # header and the one row
+
+
 def test_row_cap_marks_truncated_results(limited):
     over = "SELECT ?s ?p WHERE { ?s ?p ?o } LIMIT 60"
     for fmt, count in (("json", lambda b: len(json.loads(b)["results"]["bindings"])),

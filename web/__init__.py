@@ -7,7 +7,10 @@ from flask import Flask
 from kg.config import Settings
 from kg.remote import StoreUnavailable
 
-from .graph import CurrentGraph
+from .graph import CurrentGraph, NoBuild
+
+#: Seconds a client is asked to wait before trying again when no build is published.
+NO_BUILD_RETRY = 30
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,14 +31,27 @@ def create_app(settings: Settings | None = None) -> Flask:
         return (f"Service unavailable: {exc}. Try again in a moment.\n", 503,
                 {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"})
 
-    from . import pages, sparql
+    @app.errorhandler(NoBuild)
+    def no_build(_exc):
+        return ("Service unavailable: no build of the atlas is published yet. It is answered "
+                "as soon as one is ('kg build'); try again in a moment.\n", 503,
+                {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(NO_BUILD_RETRY)})
+
+    from . import pages, query_page, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(query_page.bp)
     if not settings.store_query:  # a remote store's answers are not cached here
         from .cache import ExactRepeats
 
         graph = app.extensions["kg_graph"]
         app.wsgi_app = ExactRepeats(app.wsgi_app, graph.target, sparql.CORS_HEADERS,
                                     settings.max_body)
+    from .bodies import WholeBodies
+
+    app.wsgi_app = WholeBodies(app.wsgi_app, settings.max_body, sparql.CORS_HEADERS)
+    from .headers import SecurityHeaders
+
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     return app

@@ -159,7 +159,11 @@ class ExactRepeats:
                 return self.app(environ, start_response)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
-        raw = (self.target(), method, environ.get("QUERY_STRING", ""),
+        try:
+            target = self.target()
+        except Exception:  # no build yet: the app says so
+            return self.app(environ, start_response)
+        raw = (target, method, environ.get("QUERY_STRING", ""),
                environ.get("CONTENT_TYPE", ""), body, environ.get("HTTP_ACCEPT", ""))
         if "no-cache" not in environ.get("HTTP_CACHE_CONTROL", "").lower():
             with self._lock:

@@ -19,6 +19,10 @@ from kg.remote import RemoteStore
 from kg.store import OxigraphStore
 
 
+class NoBuild(Exception):
+    """No build is published yet: every page answers 503 until one is."""
+
+
 class CurrentGraph:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -32,7 +36,10 @@ class CurrentGraph:
         """The build folder currently published (changes on every build)."""
         if self.remote is not None:
             return self.remote.target()
-        return os.path.realpath(self.settings.current)
+        target = os.path.realpath(self.settings.current)
+        if not os.path.isdir(target):
+            raise NoBuild()
+        return target
 
     def store(self) -> OxigraphStore | RemoteStore:
         if self.remote is not None:

@@ -18,7 +18,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
-from flask import current_app
+from flask import current_app, request
+from werkzeug.exceptions import NotFound
 
 from kg import queries as named
 from kg.namespaces import IA, PREFIXES
@@ -61,6 +62,26 @@ def settings():
 
 def base() -> str:
     return settings().base
+
+
+#: A Host header that can stand in an absolute URL (name or address, port).
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def public(path: str = "/") -> str:
+    """An absolute URL of this service: under ``KG_PUBLIC_URL`` (or the bound
+    address, see ``web.server``) when set, else under the host the request
+    came to; a Host header that is not a plain host and port is not echoed."""
+    root = settings().public_url
+    if not root:
+        host = request.host if _HOST.fullmatch(request.host) else "localhost"
+        root = f"{request.scheme}://{host}/"
+    return root.rstrip("/") + path
+
+
+def context_url() -> str:
+    """The published JSON-LD ``@context`` that documents and dumps refer to."""
+    return public("/-/context.jsonld")
 
 
 def curie(iri: str) -> str | None:
@@ -240,6 +261,15 @@ PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
 PARAMETERS_LINE = re.compile(r"(?m)^([ \t]*)# parameters\b.*$")
 
 
+def named_node(iri: str) -> ox.NamedNode:
+    """The IRI a page asks about, as a term. One that is not a valid IRI
+    (a space, ``<``, a control character...) names nothing in the graph: 404."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise NotFound(f"{iri!r} is not a valid IRI ({exc}), so nothing in the atlas has it.") from None
+
+
 def values_block(subs: dict) -> str:
     """``VALUES (?a ?b) { (<iri> "text") }`` for the given terms, written by
     pyoxigraph (IRIs are validated, literals escaped); never pasted text."""
@@ -274,7 +304,7 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
         if value is None:
             continue
         if isinstance(value, str):
-            value = ox.NamedNode(value)
+            value = named_node(value)
         subs[ox.Variable(key)] = value
     store = current_store()
     text = query_text(name)

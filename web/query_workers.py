@@ -10,7 +10,7 @@ Each worker:
 
 * opens the current build read-only (and reopens it when a new build is
   published: every request names the build it is for);
-* checks the query on its parse tree (``web.safety``) before Oxigraph sees it;
+* checks the query (``web.safety``: no SERVICE, FROM only of graphs held);
 * runs it on Oxigraph with the requested dataset and bound parameters;
 * serialises the result with the row cap (``web.sparql_results``);
 * runs without network access where the kernel allows (its own empty network
@@ -30,10 +30,12 @@ import ctypes
 import logging
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -59,15 +61,37 @@ class PoolBusy(Exception):
 
 
 class WorkerCrashed(Exception):
-    def __init__(self, message: str, returncode: int | None = None):
+    """The worker died while running a query. ``detail`` is the end of what it
+    wrote to standard error (a Rust panic, an allocation failure...)."""
+
+    def __init__(self, message: str, returncode: int | None = None, detail: str = ""):
         super().__init__(message)
         self.returncode = returncode
+        self.detail = detail
 
     @property
     def out_of_memory(self) -> bool:
-        # Oxigraph aborts when an allocation fails (SIGABRT); the kernel's
-        # OOM killer sends SIGKILL.
-        return self.returncode in (-signal.SIGABRT, -signal.SIGKILL)
+        # Rust aborts with "memory allocation of N bytes failed" when the
+        # address-space cap is reached. Any other death (a signal, a panic)
+        # is a crash, named by ``cause``.
+        return "memory allocation of" in self.detail or "MemoryError" in self.detail
+
+    @property
+    def cause(self) -> str:
+        """One line on why it died, for the client and the log."""
+        lines = self.detail.splitlines()
+        for i, line in enumerate(lines):
+            if "panicked at" in line:  # the panic's message is on the next line
+                message = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                return f"Oxigraph panicked: {message}" if message else line.strip()
+            if "overflowed its stack" in line or "memory allocation of" in line:
+                return line.strip()
+        if self.returncode is not None and self.returncode < 0:
+            try:
+                return f"killed by {signal.Signals(-self.returncode).name}"
+            except ValueError:
+                return f"killed by signal {-self.returncode}"
+        return f"exit status {self.returncode}"
 
 
 def memory_limit_mb() -> int:
@@ -133,8 +157,9 @@ class _Engine:
         from . import sparql_results as out
 
         started = time.perf_counter()
+        prefixes = req.get("prefixes") or {}
         try:
-            checked = safety.check_query(req["query"], req["base_iri"])
+            checked = safety.check_query(req["query"], req["base_iri"], prefixes)
         except safety.Refused as refusal:
             return _error(refusal.status, refusal.message)
         store = self.store(req["store"])
@@ -147,14 +172,6 @@ class _Engine:
                 "data from elsewhere. Not held: " + ", ".join(f"<{g}>" for g in unknown)
                 + ". The graphs held are listed in the service description (GET /sparql)."))
 
-        key = req["formats"].get(checked.form)
-        if key is None:
-            return _error(406, (
-                f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
-                + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
-                + f") can be produced for a {checked.form} query. Available: "
-                + negotiation.describe(negotiation.TABLES[checked.form]) + "."))
-
         import pyoxigraph as ox
 
         defaults, named = req["default_graphs"], req["named_graphs"]
@@ -166,6 +183,8 @@ class _Engine:
             "default_graph_uris": defaults,
             "named_graph_uris": named,
             "union_default": not (defaults or named or checked.has_dataset),
+            # Predeclared prefixes; a query's own PREFIX declarations win.
+            "prefixes": prefixes,
         }
         subs = {}
         for name, kind, value in req.get("substitutions") or ():
@@ -175,8 +194,17 @@ class _Engine:
 
         try:
             result = store.query(req["query"], **kwargs)
+            form = ("ASK" if isinstance(result, ox.QueryBoolean)
+                    else "SELECT" if isinstance(result, ox.QuerySolutions) else "CONSTRUCT")
+            key = req["formats"].get(form)
+            if key is None:
+                return _error(406, (
+                    f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
+                    + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
+                    + f") can be produced for a {form if form != 'CONSTRUCT' else 'CONSTRUCT/DESCRIBE'}"
+                    " query. Available: " + negotiation.describe(negotiation.TABLES[form]) + "."))
             max_rows = req["max_rows"]
-            reply = {"status": 200, "headers": {}, "form": checked.form, "format": key}
+            reply = {"status": 200, "headers": {}, "form": form, "format": key}
             if isinstance(result, ox.QueryBoolean):
                 value = bool(result)
                 if key == "html":
@@ -199,12 +227,19 @@ class _Engine:
                                       "rows": [[out.term_row(t.subject), out.term_row(t.predicate),
                                                 out.term_row(t.object)] for t in triples]}
                 else:
-                    reply["body"] = out.graph(triples, key, req.get("prefixes") or {})
+                    reply["body"] = out.graph(triples, key, prefixes)
                 reply["rows"], reply["truncated"] = len(triples), truncated
         except SyntaxError as exc:
-            return _error(400, f"Malformed query: {exc}")
+            refusal = safety.refusal_for(exc, req["query"])
+            return _error(refusal.status, refusal.message)
         except RuntimeError as exc:
-            if subs and ("substitut" in str(exc).lower() or "projection" in str(exc).lower()):
+            message = str(exc)
+            function = re.search(r"custom function (<[^>]*>|\\S+) is not supported", message)
+            if function:
+                return _error(400, (
+                    f"Unknown function {function.group(1)}: this endpoint supports the SPARQL 1.1 "
+                    "built-in functions and XSD casts, and no extension functions."))
+            if subs and ("substitut" in message.lower() or "projection" in message.lower()):
                 return _error(400, (
                     f"The parameters ({', '.join('$' + n for n, _, _ in req['substitutions'])}) "
                     f"cannot be bound: {exc}. A bound variable must appear in the SELECT clause."))
@@ -258,8 +293,16 @@ def worker_main(fd: int) -> None:
             return
         try:
             reply = engine.handle(req)
+        except MemoryError:
+            reply = {"status": 503, "out_of_memory": True}
         except Exception as exc:  # report, never die silently
             reply = _error(500, f"The query failed: {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # a Rust panic (pyo3's PanicException): the engine crashed
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            try:
+                conn.send({"status": 500, "crashed": detail})
+            finally:
+                os._exit(70)  # its state is not to be trusted: the pool starts a fresh one
         try:
             conn.send(reply)
         except (OSError, ValueError) as exc:
@@ -276,13 +319,17 @@ def worker_main(fd: int) -> None:
 class _Worker:
     def __init__(self):
         parent, child = socket.socketpair()
+        # What the worker writes to standard error (a Rust panic or allocation
+        # failure before it dies) says why it died; it is also copied to the log.
+        self.stderr = tempfile.TemporaryFile()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "web.query_workers", str(child.fileno())],
-                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
+                stderr=self.stderr)
         finally:
             child.close()
         self.conn = Connection(parent.detach())
@@ -297,6 +344,16 @@ class _Worker:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def last_words(self, limit: int = 262144) -> str:
+        """The end of what the worker wrote to standard error."""
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - limit))
+            return self.stderr.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
 
     def kill(self) -> None:
         try:
@@ -313,6 +370,7 @@ class _Worker:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             log.error("query worker %s did not exit after SIGKILL", self.pid)
+        self.stderr.close()
 
 
 class WorkerPool:
@@ -401,8 +459,17 @@ class WorkerPool:
                 returncode = worker.proc.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 returncode = None
+            detail = worker.last_words()
+            if detail.strip():  # into the server's log, without the backtrace
+                sys.stderr.write("\n".join(detail.splitlines()[:6]) + "\n")
             self._replace(worker)
-            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode) from None
+            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode, detail) from None
+        if reply.get("crashed") is not None:  # a panic the worker reported before it exited
+            self._replace(worker)
+            raise WorkerCrashed("panic", None, f"panicked at: {reply['crashed']}")
+        if reply.get("out_of_memory"):
+            self._idle.put(worker)
+            raise WorkerCrashed("MemoryError", None, "MemoryError")
         self._idle.put(worker)
         return reply
 

@@ -1,8 +1,8 @@
 """The endpoint's path to a remote store (``KG_STORE_QUERY``).
 
 The query goes through the same checks and serialisation as on the embedded
-store (``web.query_workers``' request handler: the parse-tree safety check,
-SERVICE refusal, FROM limited to the graphs held, negotiation, the row cap),
+store (``web.query_workers``' request handler: the SERVICE refusal and Oxigraph's
+parse, FROM limited to the graphs held, negotiation, the row cap),
 but in the web process: the remote store's total time limit
 (``KG_STORE_TIMEOUT``, bounded by ``KG_QUERY_TIMEOUT`` here) stands in for
 killing a worker.
@@ -19,6 +19,22 @@ class _RemoteEngine(_Engine):
     def __init__(self, store: RemoteStore):
         super().__init__()
         self._remote = store
+
+    def handle(self, req: dict) -> dict:
+        # Parse here first (once the SERVICE check has passed), so a malformed
+        # query gets the same 400 as on the embedded store, not the remote one's.
+        from . import safety
+
+        prefixes = req.get("prefixes") or {}
+        try:
+            safety.check_query(req["query"], req["base_iri"], prefixes)
+            safety.parse(req["query"], req["base_iri"], prefixes)
+        except safety.Refused as refusal:
+            return {"status": refusal.status, "error": refusal.message}
+        except SyntaxError as exc:
+            refusal = safety.refusal_for(exc, req["query"])
+            return {"status": refusal.status, "error": refusal.message}
+        return super().handle(req)
 
     def store(self, path):
         self._store = self._remote

@@ -11,7 +11,7 @@
 * Read-only: updates (``update=``, ``application/sparql-update``, or update
   text sent as a query) and Graph Store writes get 403.
 * Every query runs in a killable worker process (``web.query_workers``)
-  under the time limit, after a check of its parse tree (``web.safety``).
+  under the time limit, after the SERVICE guard (``web.safety``).
 * Parameters ``$name=value`` bind query variables as values through
   Oxigraph substitutions: an absolute IRI (optionally in ``<>``) becomes an
   IRI, anything else (or text in double quotes) a string. They never become
@@ -26,30 +26,33 @@ Errors are plain text and say what was wrong.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg import queries as named_queries
-from kg.namespaces import CANONICAL_BASE, PREFIXES, instance_prefixes
+from kg.namespaces import PREFIXES, atlas_prefixes
 
 from . import negotiation as neg
+from .bodies import too_large_message
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .graph import current_graph
-from .linking import href_for
+from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
+from .query_page import editor_text, example_queries, render_page  # noqa: F401  (the page's part)
 from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger("kg.sparql")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -65,18 +68,6 @@ UPDATE_TYPE = "application/sparql-update"
 RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
              "application/n-quads", "application/trig", "text/n3"}
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
-#: What the query page's editor holds before anything is run.
-STARTER_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-# How many resources of each class, with the class's label
-SELECT ?class ?label (COUNT(?thing) AS ?count)
-WHERE {
-  ?thing a ?class .
-  OPTIONAL { ?class rdfs:label ?label FILTER (LANG(?label) = "en") }
-}
-GROUP BY ?class ?label
-ORDER BY DESC(?count)
-"""
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -92,7 +83,7 @@ def _settings():
 
 
 def endpoint_url(settings) -> str:
-    return settings.public_url.rstrip("/") + "/sparql"
+    return public("/sparql")
 
 
 def text_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -110,9 +101,7 @@ def _cors_and_vary(response: Response) -> Response:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
-    return text_response(413, (
-        f"Request body too large: the limit is {_settings().max_body} bytes (KG_MAX_BODY). "
-        "Send a shorter query."))
+    return text_response(413, too_large_message(_settings().max_body))
 
 
 # --------------------------------------------------------------------------
@@ -280,8 +269,6 @@ def run_query(op: Operation) -> Response:
     graph = current_graph()
     remote = graph.remote  # a remote store (KG_STORE_QUERY) instead of the embedded build
     store_path = None if remote else os.path.join(graph.target(), "store")
-    if remote is None and not os.path.isdir(store_path):
-        return text_response(503, "No build of the graph is published yet: run 'kg build'.")
     req = {
         "query": op.query,
         "store": store_path,
@@ -293,7 +280,7 @@ def run_query(op: Operation) -> Response:
         "accept": request.headers.get("Accept", ""),
         "format_values": op.format_values,
         "max_rows": settings.max_rows,
-        "prefixes": {**PREFIXES, **instance_prefixes(settings.base)},
+        "prefixes": atlas_prefixes(settings.base),
     }
     wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
     # Read-only between builds: a non-HTML answer is cached per build and
@@ -331,15 +318,19 @@ def run_query(op: Operation) -> Response:
             f"All {pool.size} query workers are busy; try again in a moment."),
             "headers": {"Retry-After": "1"}}
     except WorkerCrashed as exc:
+        first_line = next((line for line in op.query.splitlines() if line.strip()), "")[:200]
         if exc.out_of_memory:
+            log.warning("query ran out of memory (%s): %s", exc.cause, first_line)
             reply = {"status": 503, "error": (
                 f"Query ran out of memory (the limit is {memory_limit_mb()} MB per query, "
                 "KG_WORKER_MEMORY_MB) and was stopped. Make it more selective "
                 "(fewer unbound patterns, no ORDER BY over huge results, a LIMIT).")}
         else:
+            log.error("the query engine crashed (%s) on: %s", exc.cause, first_line)
             reply = {"status": 500, "error": (
-                f"The query worker stopped unexpectedly ({exc}, exit status {exc.returncode}); "
-                "the query was not completed.")}
+                f"The query engine crashed on this query ({exc.cause}) and was restarted; "
+                "the query was not completed. Other queries are not affected. Please report "
+                "the query to the operator.")}
     elapsed = time.perf_counter() - started
     status = reply["status"]
     headers = dict(reply.get("headers") or {})
@@ -381,7 +372,7 @@ _description_cache: dict[tuple[str, str], list] = {}
 def service_description(settings) -> list:
     """The SPARQL 1.1 Service Description of this endpoint, as triples."""
     graph = current_graph()
-    key = (graph.target(), settings.public_url)
+    key = (graph.target(), public("/"))
     if key in _description_cache:
         return _description_cache[key]
     store = graph.store()
@@ -402,8 +393,18 @@ def service_description(settings) -> list:
             f"Read-only SPARQL 1.1 Query. Limits: {settings.query_timeout:g} s per query, "
             f"{settings.max_rows} result rows (more are marked X-Truncated), "
             f"{settings.max_body} bytes per request body. SERVICE, updates and FROM of graphs "
-            "not held here are refused.", language="en")),
+            "not held here are refused. The prefixes declared here (sh:declare) may be used "
+            "without a PREFIX line.", language="en")),
     ]
+    # The predeclared prefixes, as SHACL prefix declarations (sh:declare).
+    for i, (prefix, namespace) in enumerate(sorted(atlas_prefixes(settings.base).items())):
+        node = ox.BlankNode(f"prefix{i}")
+        triples += [
+            ox.Triple(svc, n(SH + "declare"), node),
+            ox.Triple(node, n(SH + "prefix"), ox.Literal(prefix)),
+            ox.Triple(node, n(SH + "namespace"), ox.Literal(
+                namespace, datatype=n("http://www.w3.org/2001/XMLSchema#anyURI"))),
+        ]
     for local in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
         triples.append(ox.Triple(svc, sd("resultFormat"), n(FORMATS_NS + local)))
@@ -442,83 +443,6 @@ def describe_or_page(op: Operation) -> Response:
     from .sparql_results import graph as write_graph
 
     prefixes = {"sd": SD, "formats": FORMATS_NS, "void": "http://rdfs.org/ns/void#",
-                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"]}
+                "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"], "sh": SH}
     body = write_graph(service_description(settings), fmt.key, prefixes)
     return Response(body, content_type=fmt.content_type)
-
-
-def page_link(iri: str) -> str | None:
-    """Where the page about ``iri`` is (the resource pages' own rule): the
-    local path for IRIs under the base (``/id/...``), the generic resource
-    page for other web IRIs, and no link for other schemes."""
-    return href_for(iri)
-
-
-def example_queries() -> list:
-    """The named queries offered as examples (not the resource pages' own ``page-*``)."""
-    return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-")]
-
-
-def editor_text(q) -> str:
-    """A named query without its descriptive header comments (the page shows
-    the title and description beside it)."""
-    lines = q.text.splitlines()
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return "\n".join(lines).strip() + "\n"
-
-
-def _examples(settings) -> list[dict]:
-    examples = []
-    for q in example_queries():
-        params = {}
-        for name, iri in q.params.items():
-            if iri.startswith(CANONICAL_BASE) and settings.base != CANONICAL_BASE:
-                iri = settings.base + iri[len(CANONICAL_BASE):]
-            params[name] = iri
-        text = editor_text(q)
-        link = "/sparql?" + urlencode([("query", text)] + [(f"${k}", v) for k, v in params.items()])
-        examples.append({"name": q.name, "title": q.title, "description": q.description,
-                         "params": params, "text": text, "link": link})
-    return examples
-
-
-def _compactor(settings):
-    prefixes = sorted({**PREFIXES, **instance_prefixes(settings.base)}.items(),
-                      key=lambda kv: -len(kv[1]))
-
-    def compact(iri: str) -> str:
-        for prefix, ns in prefixes:
-            if iri.startswith(ns) and len(iri) > len(ns):
-                local = iri[len(ns):]
-                if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local) and not local.endswith("."):
-                    return f"{prefix}:{local}"
-        return iri
-    return compact
-
-
-def render_page(op: Operation, reply: dict | None, elapsed: float | None) -> str:
-    settings = _settings()
-    downloads = []
-    if reply and reply.get("status") == 200:
-        table = neg.TABLES[reply["form"]]
-        base_params = [("query", op.query)] + [(f"${k}", v) for k, v in op.params.items()] \
-            + [("default-graph-uri", g) for g in op.default_graphs] \
-            + [("named-graph-uri", g) for g in op.named_graphs]
-        for fmt in table:
-            if fmt.key != "html":
-                downloads.append({"label": fmt.label, "media_type": fmt.media_type,
-                                  "href": "/sparql?" + urlencode(base_params + [("format", fmt.key)])})
-    return render_template(
-        "query.html",
-        query=op.query if op.query is not None else STARTER_QUERY,
-        params=op.params,
-        reply=reply,
-        elapsed_ms=None if elapsed is None else elapsed * 1000,
-        downloads=downloads,
-        examples=_examples(settings),
-        endpoint=endpoint_url(settings),
-        settings=settings,
-        page_link=page_link,
-        compact=_compactor(settings),
-    )
