@@ -454,3 +454,57 @@ def network(nodes: list[dict], edges: list[dict], title: str) -> Markup | None:
         body.append(f'<g class="item">{_link(node["iri"], inner) if node.get("iri") else inner}</g>')
     return _svg("network", size, size, title,
                 f"{len(nodes)} resources and the {len(edges)} links between them.", body)
+
+
+def spread(statements: list[dict], unit: str | None) -> Markup | None:
+    """How far the statements of one item disagree: one row per statement,
+    a dot at its value and a bar over the range its bound or rounding allows
+    (an arrow where the bound is open), on one axis; the preferred statement
+    is drawn solid. Labels sit left of the axis, never over it."""
+    valued = [s for s in statements if s.get("value") is not None]
+    if len(valued) < 2:
+        return None
+    ends = [v for s in valued for v in (s["value"], *s["interval"]) if v not in (float("inf"), float("-inf"))]
+    lo, hi = min(ends + [0.0]), max(ends)
+    if hi == lo:
+        hi = lo + 1
+    pad = (hi - lo) * 0.08
+    lo, hi = lo - (pad if lo < 0 else 0), hi + pad
+    left, right, row, top = 220, 560, 26, 10
+    width = right + 50
+
+    def x(v: float) -> float:
+        v = min(max(v, lo), hi)
+        return left + (v - lo) / (hi - lo) * (right - left)
+
+    body = [f'<line x1="{left}" y1="{top + row * len(valued) + 4}" x2="{right}" '
+            f'y2="{top + row * len(valued) + 4}" stroke="#777"/>']
+    for i, s in enumerate(valued):
+        y = top + row * i + row / 2
+        colour = "#1a5e8a" if s.get("best") else "#b35c00"
+        source = next((r["source"].text for r in s["references"] if r.get("source")), None)
+        name = (source or ("derived" if s.get("derived") else s["statement"].text))
+        label = _wrap(f'{s["shown"]} · {name}', 30, 1)[0]
+        body.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{_e(label)}</text>')
+        a, b = s["interval"]
+        x1, x2 = x(a), x(b)
+        if x2 - x1 > 1:
+            body.append(f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" stroke="{colour}" '
+                        f'stroke-width="4" stroke-opacity="0.45"/>')
+        if b == float("inf"):
+            body.append(f'<path d="M{right:.1f} {y - 5:.1f} L{right + 8:.1f} {y:.1f} L{right:.1f} {y + 5:.1f} Z" '
+                        f'fill="{colour}"/>')
+        if a == float("-inf"):
+            body.append(f'<path d="M{left:.1f} {y - 5:.1f} L{left - 8:.1f} {y:.1f} L{left:.1f} {y + 5:.1f} Z" '
+                        f'fill="{colour}"/>')
+        dot = (f'<circle cx="{x(s["value"]):.1f}" cy="{y:.1f}" r="5" fill="{colour if s.get("best") else "#fff"}" '
+               f'stroke="{colour}" stroke-width="2"><title>{_e(s["shown"])} ({_e(name)})</title></circle>')
+        body.append(_link(s["statement"].value, dot))
+    axis_y = top + row * len(valued) + 4
+    for v in (lo if lo >= 0 else 0.0, (lo + hi) / 2, hi):
+        label = money(v) if unit in ("pounds sterling", "GBP") else f"{v:,.0f}"
+        body.append(f'<text x="{x(v):.1f}" y="{axis_y + 16}" text-anchor="middle" font-size="12" '
+                    f'fill="#555">{_e(label)}</text>')
+    height = axis_y + 24
+    return _svg("spread", width, height, "How far the statements disagree",
+                f"{len(valued)} statements of one item on one axis; the preferred one is solid.", body)

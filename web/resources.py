@@ -19,6 +19,7 @@ from flask import Response, abort, redirect, render_template, request
 
 from . import charts, jsonld
 from .cache import etag
+from .dossier import dossier
 from .graph import current_graph, current_store
 from .linking import (IA_NS, RDF_TYPE, base, context_url, curie, iri_term, local_path, per_build,
                       per_build_memo, prefixes_for, rows, run, settings, term, val)
@@ -304,6 +305,7 @@ DESCRIPTION_PROPS = [RDFS + "comment", IA_NS + "summary", SKOS + "definition", D
 CLAIM = IA_NS + "Claim"  # references (what one document claims) are typed ia:Claim too
 DOCUMENT = IA_NS + "SourceDocument"
 PROGRAMME = IA_NS + "Programme"
+ITEM = IA_NS + "Item"
 
 
 def describe(iri: str) -> dict:
@@ -497,6 +499,7 @@ def resource_page(iri: str, alts: list[dict]) -> str:
                     "citing": found["citing"] if is_document else 0,
                     "mentioning": found["total"] - (found["citing"] if is_document else 0)}
     disputes = dispute_pairs(iri)
+    item_dossier = dossier(iri) if type_iris & classes_below(ITEM) else None
 
     provenance = None
     if is_claim:
@@ -535,7 +538,7 @@ def resource_page(iri: str, alts: list[dict]) -> str:
         "resource.html", iri=iri, label=label, description=description, types=types,
         props=described["props"], alternates=alts, claims=mentioning, citing=citing,
         disputes=disputes, provenance=provenance, is_claim=is_claim, is_document=is_document,
-        is_programme=is_programme, lineage=lineage, lineage_links=lineage_links, sites=sites, money=money,
+        is_programme=is_programme, dossier=item_dossier, lineage=lineage, lineage_links=lineage_links, sites=sites, money=money,
         claim_totals=claim_totals, flows_on_page=FLOWS_ON_PAGE,
         incoming=incoming(iri, INCOMING_ON_PAGE, 0, n_in), incoming_total=n_in,
         incoming_url=f"/-/incoming?uri={quote(iri, safe='')}", graphs=graphs,
