@@ -117,13 +117,19 @@ def timeline(programmes: list[dict]) -> Markup | None:
 
 RELATION_NAMES = {"follows": "follows", "buildsOn": "builds on", "launchedBy": "launched by",
                   "partOfProgramme": "part of programme"}
+#: The same relations read along the arrow, from the earlier programme to the later.
+RELATION_FORWARD = {"follows": "followed by", "buildsOn": "built on by", "launchedBy": "launched",
+                    "partOfProgramme": "has as part"}
 RELATION_DASHES = {"follows": "", "buildsOn": "7 4", "launchedBy": "2 3", "partOfProgramme": "10 3 2 3"}
 
 
 def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int = 2) -> Markup | None:
-    """Programmes linked to ``focus`` (within ``depth`` links): earlier ones on the
-    left; an arrow runs from a programme to the one it follows, builds on, was
-    launched by or is part of (colour and dash pattern name the relation)."""
+    """Programmes linked to ``focus`` (within ``depth`` links): time runs left to
+    right, and each arrow runs from the earlier programme to the later one that
+    follows it, builds on it, was launched by it or is part of it (colour and
+    dash pattern name the relation). An arrow between neighbouring columns
+    crosses the gap between them; one that skips a column runs in a lane above
+    the boxes, so no line passes behind a box."""
     info = {p["iri"]: p for p in programmes}
     neighbours: dict[str, set[str]] = {}
     for f, _rel, _label, t in edges:
@@ -157,16 +163,19 @@ def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int =
 
     box_w, box_h, col_gap, row_gap, margin, legend_h = 178, 64, 64, 22, 8, 26
     ncols, nrows = max(columns) + 1, max(len(c) for c in columns.values())
+    long_edges = [e for e in sub if layer[e[0]] - layer[e[2]] > 1]
+    lane_gap = 9
+    lanes_h = (len(long_edges) + 1) * lane_gap if long_edges else 0
     width = margin * 2 + ncols * box_w + (ncols - 1) * col_gap
-    height = margin * 2 + nrows * box_h + (nrows - 1) * row_gap + legend_h
+    height = margin * 2 + lanes_h + nrows * box_h + (nrows - 1) * row_gap + legend_h
     pos = {}
     for c, col in columns.items():
         offset = (nrows - len(col)) * (box_h + row_gap) / 2
         for i, n in enumerate(col):
-            pos[n] = (margin + c * (box_w + col_gap), margin + offset + i * (box_h + row_gap))
+            pos[n] = (margin + c * (box_w + col_gap), margin + lanes_h + offset + i * (box_h + row_gap))
 
-    # Ports: each edge leaves the left side of the later programme and reaches
-    # the right side of the earlier one at its own height, so none overlap.
+    # Ports: each edge leaves the right side of the earlier programme and
+    # reaches the left side of the later one at its own height, so none overlap.
     out_edges: dict[str, list] = {}
     in_edges: dict[str, list] = {}
     for e in sub:
@@ -187,22 +196,28 @@ def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int =
         f'<marker id="arrow-{n_id}-{rel}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
         for rel, colour in RELATION_COLOURS.items()] + ["</defs>"]
+    lane = {e: margin + (i + 1) * lane_gap for i, e in enumerate(long_edges)}
     for e in sub:
-        f, rel, t = e
+        f, rel, t = e  # f (the later) follows, builds on... t (the earlier)
         (fx, _fy), (tx, _ty) = pos[f], pos[t]
         colour = RELATION_COLOURS.get(rel, "#555")
-        y1, y2 = port[(e, "out")], port[(e, "in")]
-        if layer[f] > layer[t]:
-            x1, x2 = fx, tx + box_w
-            mx1 = mx2 = (x1 + x2) / 2
+        y_from, y_to = port[(e, "in")], port[(e, "out")]
+        x_from, x_to = tx + box_w, fx - 2
+        if e in lane:  # up into its lane in the gap after the earlier box, across, down before the later
+            g1, g2 = x_from + col_gap / 2 - 6 + (long_edges.index(e) % 3) * 6, x_to + 2 - col_gap / 2
+            d = (f"M{x_from:.1f},{y_from:.1f} L{g1:.1f},{y_from:.1f} L{g1:.1f},{lane[e]:.1f} "
+                 f"L{g2:.1f},{lane[e]:.1f} L{g2:.1f},{y_to:.1f} L{x_to:.1f},{y_to:.1f}")
+        elif layer[f] > layer[t]:
+            mx = (x_from + x_to) / 2
+            d = f"M{x_from:.1f},{y_from:.1f} C{mx:.1f},{y_from:.1f} {mx:.1f},{y_to:.1f} {x_to:.1f},{y_to:.1f}"
         else:  # same column (a cycle in the data): loop round the right-hand side
-            x1, x2 = fx + box_w, tx + box_w
-            mx1 = mx2 = x1 + 30
+            x1, x2 = tx + box_w, fx + box_w
+            d = (f"M{x1:.1f},{y_from:.1f} C{x1 + 30:.1f},{y_from:.1f} {x1 + 30:.1f},{y_to:.1f} "
+                 f"{x2 + 2:.1f},{y_to:.1f}")
         dash = RELATION_DASHES.get(rel, "")
         name = RELATION_NAMES.get(rel, rel)
         tip = f'{info.get(f, {}).get("label", f)} {name} {info.get(t, {}).get("label", t)}'
-        body.append(f'<path class="edge edge-{_e(rel)}" d="M{x1:.1f},{y1:.1f} C{mx1:.1f},{y1:.1f} '
-                    f'{mx2:.1f},{y2:.1f} {x2 + 2:.1f},{y2:.1f}" stroke="{colour}"'
+        body.append(f'<path class="edge edge-{_e(rel)}" d="{d}" stroke="{colour}"'
                     f'{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""} '
                     f'marker-end="url(#arrow-{n_id}-{_e(rel)})"><title>{_e(tip)}</title></path>')
     for node in sorted(nodes):
@@ -224,12 +239,12 @@ def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int =
             dash = RELATION_DASHES[rel]
             body.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{colour}" '
                         f'stroke-width="2"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>'
-                        f'<text class="legend" x="{lx + 31}" y="{ly}">{RELATION_NAMES[rel]}</text>')
-            lx += 46 + len(RELATION_NAMES[rel]) * 7
+                        f'<text class="legend" x="{lx + 31}" y="{ly}">{RELATION_FORWARD[rel]}</text>')
+            lx += 46 + len(RELATION_FORWARD[rel]) * 7
     return _svg("lineage", width, height, f"Lineage of {info.get(focus, {}).get('label', focus)}",
-                "Programmes that came before (left) and after (right). Each arrow runs from a programme "
-                "to one it follows, builds on, was launched by or is part of; each box gives the "
-                "programme's recorded dates.", body)
+                "Programmes that came before (left) and after (right). Each arrow runs from the earlier "
+                "programme to the later one that follows it, builds on it, was launched by it or is part "
+                "of it; each box gives the programme's recorded dates.", body)
 
 
 def _dates(p: dict) -> str:

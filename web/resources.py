@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, abort, redirect, render_template, request
 
-from . import charts, jsonld
+from . import charts, jsonld, programme
 from .cache import etag
 from .dossier import dossier
 from .graph import current_graph, current_store
@@ -530,6 +530,14 @@ def resource_page(iri: str, alts: list[dict]) -> str:
         if flows:
             money = picture(flows)
             money["flows"].sort(key=lambda f: (not f["drawn"], -f["amount"]))
+
+    if is_programme:
+        return render_template(
+            "programme.html", iri=iri, label=label, alternates=alts, money=money, lineage=lineage,
+            lineage_links=lineage_links, sites=sites, claim_totals=claim_totals,
+            overview=programme.overview(iri, description, lineage_links),
+            findings_on_page=programme.FINDINGS_ON_PAGE, sources_on_page=programme.SOURCES_ON_PAGE,
+            incoming_total=n_in, incoming_url=f"/-/incoming?uri={quote(iri, safe='')}")
 
     graphs = [{"g": iri_term(r["graph"].value), "statements": int(r["statements"].value),
                "name": r["graph"].value[len(base() + "id/graph/"):]}

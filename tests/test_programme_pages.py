@@ -1,0 +1,155 @@
+"""Programme pages an analyst can read, in Debian's Chromium against a real
+server: a summary box first, a table of contents, targets paired with their
+outcomes, every figure linked to its item's dossier, at most about five
+screens tall at 1400 px, and no page of any kind scrolling sideways at
+400 px."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import http_request
+from .test_browser import SHOTS, browser  # noqa: F401 (fixture)
+
+SCREEN = 900  # px: one screen at 1400 x 900
+PAGES = {  # one page of each kind
+    "programme": "/id/programme/vanguards",
+    "programme-bcf": "/id/programme/better-care-fund",
+    "organisation": "/id/organisation/nhs-england",
+    "site": "/id/site/vanguard-better-care-together-morecambe-bay",
+    "document": "/id/document/nao-vanguards-2018",
+    "item": "/id/flow/nhse-vanguards-2015-18",
+}
+
+
+def html(server, path) -> str:
+    status, _, body = http_request(server, "GET", path, headers={"Accept": "text/html"})
+    assert status == 200, path
+    return body.decode("utf-8")
+
+
+def test_bcf_pairs_its_targets_with_their_outcomes(live_server):
+    page = html(live_server, "/id/programme/better-care-fund")
+    section = page[page.index('id="targets"'):page.index('id="findings"')]
+    rows = section.split("<tr")[2:]  # after the head
+    admissions = [r for r in rows if "emergency admissions" in r and "2014-15 to 2015-16" in r]
+    assert len(admissions) == 1, admissions
+    row = admissions[0]
+    # the target, its outcome, the gap and the stated cost, in one row, each linked to its dossier
+    assert re.search(r'href="/id/figure/p48-bcf-emergency-admissions-planned#dossier">-106,000 admissions<', row)
+    assert re.search(r'href="/id/figure/p48-bcf-emergency-admissions-actual#dossier">\+87,000 admissions<', row)
+    assert "+193,000 admissions" in row and "missed" in row
+    assert re.search(r'href="/id/figure/p48-bcf-emergency-admissions-cost#dossier">£311m<', row)
+    delayed = [r for r in rows if "delayed transfers" in r and "2014-15 to 2015-16" in r]
+    assert len(delayed) == 1 and "-293,000 days" in delayed[0] and "+185,000 days" in delayed[0]
+
+
+def test_real_disagreements_respect_bounds(live_server):
+    page = html(live_server, "/id/programme/better-care-fund")
+    section = page[page.index('id="disagreements"'):page.index('id="lineage"')]
+    # planned savings: three sources, three values that cannot all hold
+    assert "£731m" in section and "£511m" in section
+    for measure in re.findall(r'<td rowspan="\d+"><a href="[^"]+">([^<]+)</a>', section):
+        assert measure  # each row group names its measure
+
+
+@pytest.mark.browser
+def test_programme_pages_summary_links_and_height(browser, live_server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": SCREEN})
+    page = context.new_page()
+    try:
+        for name in ("programme", "programme-bcf"):
+            assert page.goto(live_server.url + PAGES[name]).status == 200
+            # the summary box comes first, before any section
+            first = page.locator("article > section").first
+            assert "summary-box" in (first.get_attribute("class") or "")
+            text = first.inner_text()
+            for term in ("When", "Who ran it", "Sites", "Money", "Planned vs actual", "Before", "After"):
+                assert term in text, (name, term)
+            assert page.locator("nav.toc a").count() >= 6
+            # every figure on the page links to its item's dossier
+            figures = page.locator("main .figure")
+            n = figures.count()
+            assert n >= 2
+            # and no amount of money on the page stands unlinked (a document's title, marked
+            # as a citation, is not a figure)
+            loose = page.evaluate("""() => {
+                const out = [], walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+                while (walk.nextNode()) {
+                    const t = walk.currentNode;
+                    if (/£\\d/.test(t.textContent) && !t.parentElement.closest('a, title, desc, figcaption, .cite'))
+                        out.push(t.textContent.trim());
+                }
+                return out; }""")
+            assert loose == [], (name, loose)
+            for i in range(n):
+                f = figures.nth(i)
+                tag = f.evaluate("e => e.tagName")
+                href = f.get_attribute("href") or ""
+                assert tag == "A" and href.endswith("#dossier"), (name, f.inner_text(), href)
+            # and the dossier it links to is there
+            href = figures.first.get_attribute("href")
+            assert page.goto(live_server.url + href).status == 200
+            assert page.locator("#dossier").count() == 1
+            page.go_back()
+            height = page.evaluate("document.documentElement.scrollHeight")
+            assert height <= 5.2 * SCREEN, (name, height)
+            page.screenshot(path=str(SHOTS / f"{name}-1400.png"), full_page=True)
+        page.goto(live_server.url + PAGES["programme"])
+        assert "£329m" in page.locator("section.summary-box").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_lineage_reads_left_to_right(browser, live_server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": SCREEN})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + PAGES["programme"])
+        nodes = page.locator("svg.lineage g.node")
+        boxes = [nodes.nth(i).locator("rect").bounding_box() for i in range(nodes.count())]
+        assert len(boxes) >= 4
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]), (a, b)
+        # labels inside their boxes do not overlap other boxes' labels
+        labels = page.locator("svg.lineage text.name")
+        lboxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+        for i, a in enumerate(lboxes):
+            for b in lboxes[i + 1:]:
+                assert not (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]), (a, b)
+        # each arrow runs from the earlier programme (left) to the later one (right)
+        edges = page.locator("svg.lineage path.edge")
+        assert edges.count() >= 3
+        for i in range(edges.count()):
+            d = edges.nth(i).get_attribute("d")
+            numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
+            start, end = numbers[0], numbers[-2]  # x of the first and the last point
+            assert end > start, d
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_sideways_scroll_at_400px(browser, live_server, name):  # noqa: F811
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    try:
+        assert page.goto(live_server.url + PAGES[name]).status == 200
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, name
+        # any picture still shown is drawn at a readable size (text at least ~9 px)
+        for svg in page.locator("svg.chart").all():
+            if svg.is_visible():
+                box = svg.bounding_box()
+                view = svg.evaluate("e => e.viewBox.baseVal.width")
+                assert box["width"] / view * 12 >= 9, (name, svg.get_attribute("data-chart"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}-400.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,206 @@
+"""What a programme page shows an analyst: a summary box, targets paired with
+their outcomes, findings, the real disagreements among the statements of the
+items about it, and its sources. Every figure keeps the IRI of its item, so
+the page links it to the item's dossier.
+
+Shared helpers only: imports nothing from the page modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from .dossier import disagreements, dossier_href, interval, show_value
+from .linking import IA_NS, iri_term, rows, val
+
+#: Rows of the sources list on a programme page before "and N more".
+SOURCES_ON_PAGE = 12
+#: Findings listed before "and N more".
+FINDINGS_ON_PAGE = 12
+
+
+def figure(item: str | None, value, unit: str | None, **extra) -> dict | None:
+    """A number on the page: what to show and the dossier it links to."""
+    if value is None:
+        return None
+    return {"item": item, "value": float(value), "shown": show_value(float(value), unit),
+            "href": dossier_href(item) if item else None, **extra}
+
+
+def first_sentence(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = re.match(r"(.+?[.;])(\s|$)", text.strip())
+    sentence = (m.group(1) if m else text.strip()).rstrip(";").rstrip()
+    return sentence if sentence.endswith(".") else sentence + "."
+
+
+def _names(packed: str | None) -> list:
+    out = []
+    for part in (packed or "").split("|"):
+        if part:
+            iri, _, label = part.partition(" ")
+            out.append(iri_term(iri, label or None))
+    return out
+
+
+def statements(programme: str) -> "OrderedDict[str, dict]":
+    """The items about the programme with all their statements."""
+    items: "OrderedDict[str, dict]" = OrderedDict()
+    for r in rows("programme-statements", programme=programme):
+        iri = r["item"].value
+        start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
+        item = items.setdefault(iri, {
+            "item": iri_term(iri, val(r["itemLabel"])), "class": r["itemClass"].value.rsplit("/", 1)[-1],
+            "measure": val(r["measureLabel"]), "is_part": r["isPart"].value == "true",
+            "to_programme": r["toProgramme"].value == "true",
+            "period": (start if start == end or not end else f"{start or '?'} to {end}") if (start or end) else None,
+            "end": end or start, "statements": [],
+        })
+        value = float(r["value"].value) if r["value"] is not None else None
+        bound, rounding = val(r["boundLabel"]), float(r["rounding"].value) if r["rounding"] is not None else None
+        rank = r["rank"].value.rsplit("#", 1)[-1].replace("Rank", "").lower() if r["rank"] else None
+        item["statements"].append({
+            "statement": iri_term(r["statement"].value), "value": value, "unit": val(r["unitLabel"]),
+            "bound": bound, "kind": val(r["kindLabel"]), "rank": rank, "reason": val(r["reasonLabel"]),
+            "best": r["best"].value == "true", "derived": r["derived"].value == "true",
+            "shown": ((bound + " ") if bound else "") + show_value(value, val(r["unitLabel"])) if value is not None else "",
+            "interval": interval(value, bound, rounding) if value is not None else None,
+            "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
+            "url": val(r["sourceUrl"]), "locator": val(r["locator"]), "stated_by": val(r["statedBy"]),
+        })
+    return items
+
+
+def best_of(item: dict) -> dict | None:
+    return next((s for s in item["statements"] if s["best"]), item["statements"][0] if item["statements"] else None)
+
+
+def headline_money(items: "OrderedDict[str, dict]") -> dict | None:
+    """The largest amount paid to the programme itself at its preferred value
+    (a whole, not a part), else the largest money figure about it."""
+    def money_items(cond):
+        out = []
+        for it in items.values():
+            b = best_of(it)
+            if b and b["value"] is not None and b["unit"] in ("pounds sterling", "GBP") and cond(it):
+                out.append((b["value"], it, b))
+        return sorted(out, key=lambda t: -t[0])
+    found = (money_items(lambda it: it["class"] == "FundingFlow" and it["to_programme"] and not it["is_part"])
+             or money_items(lambda it: it["class"] in ("Figure", "FundingFlow") and not it["is_part"]))
+    if not found:
+        return None
+    _v, it, b = found[0]
+    return {**figure(it["item"].value, b["value"], b["unit"]), "label": it["item"].text, "kind": b["kind"],
+            "period": it["period"], "source": b["source"], "locator": b["locator"]}
+
+
+def targets_and_outcomes(programme: str) -> list[dict]:
+    """Each target paired with its outcome, the gap and what missing it cost."""
+    pairs: "OrderedDict[tuple, dict]" = OrderedDict()
+    for r in rows("bcf-planned-vs-actual", programme=programme):
+        key = (r["target"].value, r["outcome"].value if r["outcome"] else None)
+        if key in pairs:
+            continue
+        unit = val(r["unitLabel"])
+        planned = float(r["planned"].value)
+        actual = float(r["actual"].value) if r["actual"] is not None else None
+        period = val(r["from"]), val(r["to"])
+        pairs[key] = {
+            "measure": val(r["measureLabel"]), "unit": unit,
+            "period": period[1] if period[0] == period[1] or not period[0] else f"{period[0]} to {period[1]}",
+            "target": figure(r["target"].value, planned, unit),
+            "target_source": val(r["targetSource"]), "target_locator": val(r["targetLocator"]),
+            "outcome": figure(r["outcome"].value, actual, unit) if r["outcome"] else None,
+            "outcome_source": val(r["outcomeSource"]), "outcome_locator": val(r["outcomeLocator"]),
+            # the gap is computed here; it links to the outcome's dossier, which holds both values
+            "gap": figure(r["outcome"].value, actual - planned, unit) if actual is not None else None,
+            "met": None if actual is None else (actual <= planned if planned < 0 else actual >= planned),
+            "cost": figure(r["cost"].value, r["additionalCost"].value, "pounds sterling")
+            if r["cost"] is not None and r["additionalCost"] is not None else None,
+            "cost_measure": val(r["costMeasure"]),
+        }
+    for p in pairs.values():
+        # a change (a fall planned, a rise found) reads with its sign
+        if p["target"]["value"] < 0 or (p["outcome"] and p["outcome"]["value"] < 0):
+            for k in ("target", "outcome", "gap"):
+                if p.get(k) and p[k]["value"] > 0:
+                    p[k]["shown"] = "+" + p[k]["shown"]
+    return list(pairs.values())
+
+
+def findings(items: "OrderedDict[str, dict]") -> list[dict]:
+    out = []
+    for it in items.values():
+        if it["class"] != "Finding":
+            continue
+        b = best_of(it)
+        out.append({"item": it["item"], "href": dossier_href(it["item"].value),
+                    "source": b["source"] if b else None, "locator": b["locator"] if b else None,
+                    "url": b["url"] if b else None})
+    return out
+
+
+def real_disagreements(items: "OrderedDict[str, dict]") -> list[dict]:
+    """Statements of one item that cannot both hold (bounds and rounding
+    allowed for; derived sums and other kinds are not disagreements)."""
+    out = []
+    for it in items.values():
+        pairs = disagreements(it["statements"])
+        if not pairs:
+            continue
+        involved = []
+        for a, b in pairs:
+            for s in (a, b):
+                if s not in involved:
+                    involved.append(s)
+        preferred = next((s for s in it["statements"] if s["rank"] == "preferred"), None)
+        out.append({
+            "item": it["item"], "href": dossier_href(it["item"].value),
+            "measure": it["measure"] or it["item"].text, "period": it["period"],
+            "statements": [{**s, "href": dossier_href(it["item"].value)} for s in involved],
+            "preferred": preferred, "reason": preferred["reason"] if preferred else None,
+        })
+    return out
+
+
+def sources(items: "OrderedDict[str, dict]") -> list[dict]:
+    counted: "OrderedDict[str, dict]" = OrderedDict()
+    for it in items.values():
+        for s in it["statements"]:
+            if s["source"]:
+                c = counted.setdefault(s["source"].value, {"source": s["source"], "url": s["url"], "n": set()})
+                c["n"].add(it["item"].value)
+    out = [{**c, "n": len(c["n"])} for c in counted.values()]
+    return sorted(out, key=lambda c: (-c["n"], c["source"].text.lower()))
+
+
+def overview(programme: str, description: str | None, lineage_links: list[dict]) -> dict:
+    """Everything the programme page shows above its sections."""
+    found = rows("programme-summary", programme=programme)
+    r = found[0] if found else None
+    items = statements(programme)
+    pairs = targets_and_outcomes(programme)
+    latest = max((it["end"] for it in items.values() if it["end"]), default=None)
+    start, end = (val(r["start"]), val(r["end"])) if r else (None, None)
+    return {
+        "sentence": first_sentence(description),
+        "type": val(r["typeLabel"]) if r else None,
+        "start": start, "end": end, "latest": latest,
+        "first_event": val(r["firstEvent"]) if r else None,
+        "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
+        "sites": int(r["sites"].value) if r else 0,
+        "money": headline_money(items),
+        "plan": pairs[0] if pairs else None,
+        "before": [l for l in lineage_links if l["direction"] == "before"],
+        "after": [l for l in lineage_links if l["direction"] == "after"],
+        "targets": pairs,
+        "findings": findings(items),
+        "disagreements": real_disagreements(items),
+        "sources": sources(items),
+        "items": len(items),
+    }
+
+
+PROGRAMME = IA_NS + "Programme"
