@@ -153,3 +153,18 @@ def test_no_sideways_scroll_at_400px(browser, live_server, name):  # noqa: F811
         page.screenshot(path=str(SHOTS / f"{name}-400.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_words_not_codes(live_server):
+    page = html(live_server, "/id/organisation/nhs-england")
+    types = re.sub(r"<[^>]+>", "", re.search(r'<p class="types">(.*?)</p>', page).group(1))  # the words shown
+    assert "org:" not in types and "schema:" not in types
+    assert "Government organisation" in types
+    for path in PAGES.values():
+        page = html(live_server, path)
+        assert not re.search(r"\((?:P|S)\d+\)", page), path
+        assert "register id" not in page.lower() and "seed file" not in page.lower(), path
+        assert ">seeds/" not in page, path
+    # a document links to its original, official address first
+    page = html(live_server, "/id/document/p21")
+    assert re.search(r'<a href="https://www\.nao\.org\.uk/press-release/[^"]+" rel="external">Read the original</a>', page)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, abort, redirect, render_template, request
 
-from . import charts, jsonld, programme
+from . import charts, jsonld, programme, words
 from .cache import etag
 from .dossier import dossier
 from .graph import current_graph, current_store
@@ -65,6 +65,13 @@ INCOMING_PAGE = 200
 SORTED_MAX = 1000
 #: Claims per page for a resource that more than ``SORTED_MAX`` links point at.
 CLAIMS_PAGE = 100
+#: Claims listed on a resource page before "all N" (the rest a page at a time).
+CLAIMS_ON_PAGE = 25
+#: Bookkeeping properties kept in the data but not shown on pages: the source
+#: register's number and the seed file a document was read from.
+HIDDEN_PROPS = {IA_NS + "registerId", IA_NS + "seedFile"}
+SCHEMA_URL = "https://schema.org/url"
+
 #: Funding flows listed in the money table of a resource page (the funding
 #: view lists them all).
 FLOWS_ON_PAGE = 200
@@ -540,18 +547,42 @@ def resource_page(iri: str, alts: list[dict]) -> str:
             incoming_total=n_in, incoming_url=f"/-/incoming?uri={quote(iri, safe='')}")
 
     graphs = [{"g": iri_term(r["graph"].value), "statements": int(r["statements"].value),
-               "name": r["graph"].value[len(base() + "id/graph/"):]}
+               "name": words.data_file(r["graph"].value[len(base() + "id/graph/"):], seed_documents())}
               for r in rows("page-resource-graphs", resource=iri)]
+    # Items named in the claims table are not listed again under "Referred to by".
+    shown = {c["claim"].value for c in claims[:CLAIMS_ON_PAGE]} | {c["claim"].value for c in citing[:CLAIMS_ON_PAGE]}
+    referrers = [link for link in incoming(iri, INCOMING_ON_PAGE + len(shown), 0, n_in)
+                 if link["s"].value not in shown][:INCOMING_ON_PAGE]
     return render_template(
-        "resource.html", iri=iri, label=label, description=description, types=types,
-        props=described["props"], alternates=alts, claims=mentioning, citing=citing,
+        "resource.html", iri=iri, label=label, description=words.without_codes(description),
+        types=words.type_words(types), original=original_of(by_iri) if is_document else None,
+        props=[e for e in described["props"] if e["p"].value not in HIDDEN_PROPS], alternates=alts,
+        claims=mentioning, citing=citing, claims_on_page=CLAIMS_ON_PAGE,
         disputes=disputes, provenance=provenance, is_claim=is_claim, is_document=is_document,
         is_programme=is_programme, dossier=item_dossier, lineage=lineage, lineage_links=lineage_links, sites=sites, money=money,
         claim_totals=claim_totals, flows_on_page=FLOWS_ON_PAGE,
-        incoming=incoming(iri, INCOMING_ON_PAGE, 0, n_in), incoming_total=n_in,
+        incoming=referrers, incoming_total=n_in,
         incoming_url=f"/-/incoming?uri={quote(iri, safe='')}", graphs=graphs,
         external=iri_term(iri).external,
     )
+
+
+@per_build
+def seed_documents() -> dict[str, str]:
+    """Document key (``nao-vanguards-2018``) -> label, for naming data files."""
+    prefix = base() + "id/document/"
+    return {r["resource"].value[len(prefix):]: r["label"].value
+            for r in rows("page-document-labels") if r["resource"].value.startswith(prefix)}
+
+
+def original_of(by_iri: dict) -> dict | None:
+    """Where to read a document: its official address, or a mirror (marked)."""
+    for v in by_iri.get(SCHEMA_URL, []):
+        url = v.value
+        if url.startswith(("https://", "http://")):
+            label = first_literal(by_iri, LABEL_PROPS) or ""
+            return {"url": url, "mirror": "mirror" in label.lower()}
+    return None
 
 
 def lineage_table(programmes: list[dict], edges: list[tuple], focus: str) -> list[dict]:
