@@ -168,3 +168,16 @@ def test_words_not_codes(live_server):
     # a document links to its original, official address first
     page = html(live_server, "/id/document/p21")
     assert re.search(r'<a href="https://www\.nao\.org\.uk/press-release/[^"]+" rel="external">Read the original</a>', page)
+
+
+def test_timeline_draws_unended_programmes_as_ongoing(live_server):
+    page = html(live_server, "/")
+    svg = page[page.index('data-chart="timeline"'):]
+    svg = svg[:svg.index("</svg>")]
+    groups = {re.search(r"<title>([^:<]+):", g).group(1): g for g in svg.split('<g class="programme">')[1:]}
+    # no end statement: open to today, never ended at its last event
+    for name in ("Better Care Fund", "Integrated care systems"):
+        assert 'class="open-end"' in groups[name] and "drawn as ongoing" in groups[name], name
+    # an end statement: a closed bar
+    assert 'class="open-end"' not in groups["Vanguard programme"]
+    assert "2015-01-01 to 2018-03-01" in groups["Vanguard programme"]

@@ -68,18 +68,23 @@ def _year_fraction(iso: str) -> float:
 # Timeline of programmes (home page)
 
 
-def timeline(programmes: list[dict]) -> Markup | None:
+def timeline(programmes: list[dict], today: str | None = None) -> Markup | None:
+    """Each programme as a bar from its start to its end, both from the
+    programme's start and end statements (a programme with no start statement
+    starts at the first event about it). A programme whose end is not recorded
+    is drawn solid to the last event about it and open (dashed) on to today,
+    with an arrow: the last event about it is not its end."""
+    today = today or date.today().isoformat()
     rows = []
     for p in programmes:
         start = p["start"] or p["first_event"]
-        end = p["end"] or (p["last_event"] if not p["start"] and p["last_event"] != p["first_event"] else None)
         if start:
-            rows.append({**p, "s": start, "e": end, "from_events": not p["start"]})
+            rows.append({**p, "s": start, "e": p["end"], "from_events": not p["start"]})
     if not rows:
         return None
     rows.sort(key=lambda r: (r["s"], r["label"]))
     first = int(min(_year_fraction(r["s"]) for r in rows))
-    last = int(max(_year_fraction(r["e"] or r["s"]) for r in rows)) + 2
+    last = max(int(max(_year_fraction(r["e"] or r["s"]) for r in rows)) + 2, int(_year_fraction(today)) + 1)
     label_w, chart_w, row_h, top = 290, 620, 30, 34
     width, height = label_w + chart_w + 20, top + row_h * len(rows) + 12
     x = lambda iso: label_w + (_year_fraction(iso) - first) / (last - first) * chart_w  # noqa: E731
@@ -89,26 +94,34 @@ def timeline(programmes: list[dict]) -> Markup | None:
         body.append(f'<line class="grid" x1="{gx:.1f}" y1="{top - 8}" x2="{gx:.1f}" y2="{height - 6}"/>')
         if (last - first) <= 14 or year % 2 == 0:
             body.append(f'<text class="tick" x="{gx:.1f}" y="{top - 14}" text-anchor="middle">{year}</text>')
+    now = x(today)
+    body.append(f'<line class="today" x1="{now:.1f}" y1="{top - 8}" x2="{now:.1f}" y2="{height - 6}"/>')
     for i, r in enumerate(rows):
         y = top + i * row_h
         x0 = x(r["s"])
-        when = r["s"] + (f" to {r['e']}" if r["e"] else " (end not recorded)")
+        when = r["s"] + (f" to {r['e']}" if r["e"] else
+                         f": no end recorded (last event {r.get('last_event') or r['s']}), drawn as ongoing")
         if r["from_events"]:
-            when += "; dates of events about it"
+            when += "; start from the first event about it"
         label = r["label"] if len(r["label"]) <= 42 else r["label"][:41] + "…"
         parts = [f'<title>{_e(r["label"])}: {_e(when)}</title>',
                  f'<text class="label" x="{label_w - 10}" y="{y + 19}" text-anchor="end">{_e(label)}</text>']
+        cls = "bar from-events" if r["from_events"] else "bar"
         if r["e"]:
             x1 = max(x(r["e"]), x0 + 4)
-            cls = "bar from-events" if r["from_events"] else "bar"
             parts.append(f'<rect class="{cls}" x="{x0:.1f}" y="{y + 7}" width="{x1 - x0:.1f}" height="16" rx="3"/>')
-        else:
-            parts.append(f'<line class="open" x1="{x0:.1f}" y1="{y + 15}" x2="{x0 + 40:.1f}" y2="{y + 15}"/>'
-                         f'<circle class="dot" cx="{x0:.1f}" cy="{y + 15}" r="6"/>')
+        else:  # solid to the last event about it, then open (dashed) to today: no end is recorded
+            seen = r.get("last_event") if (r.get("last_event") or "") > r["s"] else None
+            xs = max(x(seen), x0 + 4) if seen else x0 + 4
+            x1 = max(now, xs + 12)
+            parts.append(f'<rect class="{cls}" x="{x0:.1f}" y="{y + 7}" width="{xs - x0:.1f}" height="16" rx="3"/>'
+                         f'<line class="open" x1="{xs:.1f}" y1="{y + 15}" x2="{x1 - 8:.1f}" y2="{y + 15}"/>'
+                         f'<path class="open-end" d="M{x1 - 9:.1f},{y + 9} L{x1:.1f},{y + 15} L{x1 - 9:.1f},{y + 21} Z"/>')
         body.append(f'<g class="programme">{_link(r["iri"], "".join(parts))}</g>')
     return _svg("timeline", width, height, "Programmes on a timeline",
-                "Each programme with recorded dates, as a bar from its start to its end "
-                "(a dot where only the start is recorded).", body)
+                "Each programme as a bar from its recorded start to its recorded end; a programme with no "
+                "recorded end is solid to the last event about it and open (dashed, with an arrow) to "
+                "today.", body)
 
 
 # ---------------------------------------------------------------------------
