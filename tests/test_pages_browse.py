@@ -106,8 +106,9 @@ def test_programme_page_has_lineage_sites_and_money(live_server):
     assert 'href="/id/flow/nao2018-mcp-funding"' in sankey
     assert 'class="band"' in sankey
     money = html.split('id="money-h"')[1].split("</section>")[0]
-    assert 'href="/id/flow/nhse-vanguards-2015-18"' in money
-    assert 'href="/id/document/nao-vanguards-2018"' in money
+    assert 'href="/id/flow/nhse-vanguards-2015-18#dossier"' in money  # the headline figure's dossier
+    assert 'href="/id/document/nao-vanguards-2018"' in money  # and its source
+    assert 'href="/-/funding?programme=' in money  # every flow is in the funding view
 
 
 def test_site_and_organisation_pages(live_server):
@@ -135,16 +136,21 @@ def test_conflicting_claims_side_by_side(live_server):
     assert 'class="side-by-side"' in table
     assert 'href="/id/statement/s3-expected-savings-900m"' in table
     assert "£324m" in table and "£900m" in table
-    # And on the page of what the claims are about.
-    assert 'class="side-by-side"' in page(live_server, "/id/programme/new-care-models")
+    # And among the real disagreements on the page of what the claims are about.
+    real = page(live_server, "/id/programme/new-care-models").split('id="disagreements"')[1].split("</section>")[0]
+    assert "£324m" in real and "£900m" in real and "official report over trade press" in real
 
 
 def test_source_document_page_lists_every_claim_citing_it(live_server):
     html = page(live_server, "/id/document/nao-vanguards-2018")
     citing = html.split('id="cite-h"')[1].split("</section>")[0]
-    for item in ("flow/nhse-vanguards-2015-18", "figure/nao2018-predicted-savings", "figure/nao2018-vanguard-count"):
-        assert f'href="/id/{item}"' in citing
     assert "Figure 1, p.6" in citing
+    # the page shows the first claims and links to every one, a page at a time
+    more = re.search(r'<a href="(/-/claims\?uri=[^"]+)">All (\d+) claims', citing)
+    assert more and int(more.group(2)) > 25
+    listing = page(live_server, more.group(1).replace("&amp;", "&"))
+    for item in ("flow/nhse-vanguards-2015-18", "figure/nao2018-predicted-savings", "figure/nao2018-vanguard-count"):
+        assert f'href="/id/{item}"' in listing
 
 
 def test_funding_view(live_server):

@@ -78,7 +78,7 @@ def statements_of(item: str) -> list[dict]:
                 "rounding": rounding, "as_of": val(r["asOf"]), "date": val(r["date"]),
                 "precision": val(r["datePrecisionLabel"]),
                 "kind": val(r["kindLabel"]),
-                "period": (start if start == end or not end else f"{start or '?'} to {end}") if (start or end) else None,
+                "period": (start if start == end or not end else f"{start} to {end}" if start else f"by {end}") if (start or end) else None,
                 "rank": (val(r["rankLabel"]) or (r["rank"].value.rsplit("#", 1)[-1] if r["rank"] else "")
                          ).replace("Rank", "").lower() or None,
                 "reason": val(r["rankReasonLabel"]) or (r["rankReason"].value if r["rankReason"] else None),

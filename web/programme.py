@@ -55,7 +55,7 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
             "item": iri_term(iri, val(r["itemLabel"])), "class": r["itemClass"].value.rsplit("/", 1)[-1],
             "measure": val(r["measureLabel"]), "is_part": r["isPart"].value == "true",
             "to_programme": r["toProgramme"].value == "true",
-            "period": (start if start == end or not end else f"{start or '?'} to {end}") if (start or end) else None,
+            "period": (start if start == end or not end else f"{start} to {end}" if start else f"by {end}") if (start or end) else None,
             "end": end or start, "statements": [],
         })
         value = float(r["value"].value) if r["value"] is not None else None
