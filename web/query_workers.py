@@ -152,7 +152,23 @@ class _Engine:
             self._path = path
         return self._store
 
+    def handle_page(self, req: dict) -> dict:
+        """A page's named query: its solutions or triples as terms."""
+        import pyoxigraph as ox
+
+        store = self.store(req["store"])
+        subs = {ox.Variable(name): term for name, term in req["substitutions"].items()}
+        result = store.query(req["text"], substitutions=subs or None)
+        if isinstance(result, ox.QueryBoolean):
+            return {"status": 200, "boolean": bool(result)}
+        if isinstance(result, ox.QuerySolutions):
+            return {"status": 200, "vars": [v.value for v in result.variables],
+                    "rows": [tuple(s) for s in result]}
+        return {"status": 200, "triples": list(result)}
+
     def handle(self, req: dict) -> dict:
+        if req.get("kind") == "page":
+            return self.handle_page(req)
         from . import negotiation, safety
         from . import sparql_results as out
 
