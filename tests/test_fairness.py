@@ -53,7 +53,7 @@ def test_a_flooding_client_gets_429_while_another_keeps_being_answered(proxied):
     for t in flooders:
         t.join(60)
     assert len(calm) >= 6
-    assert all(status == 200 for _, status in calm), calm
+    assert all(status == 200 for _, status in calm), [c for c in calm if c[1] != 200]
     refused = [h for s, h in flood_statuses if s == 429]
     assert refused, sorted({s for s, _ in flood_statuses})
     assert all(int(h["retry-after"]) >= 1 for h in refused)
@@ -64,10 +64,17 @@ def test_query_time_budget_per_client_and_minute(built):
     server = LiveServer(built, KG_TRUSTED_PROXIES="127.0.0.1", KG_QUERY_TIMEOUT=1,
                         KG_CLIENT_SECONDS=2, KG_HTTP_WORKERS=1)
     try:
-        statuses = [ask(server, RUNAWAY, "10.0.0.3")[0] for _ in range(3)]
-        assert statuses[:2] == [503, 503], statuses  # each stopped at the 1 s limit
-        status, headers, body = ask(server, RUNAWAY, "10.0.0.3")
-        assert status == 429 and b"KG_CLIENT_SECONDS" in body
+        answers = []
+        for _ in range(10):
+            status, headers, body = ask(server, RUNAWAY, "10.0.0.3")
+            answers.append((status, body))
+            if b"KG_CLIENT_SECONDS" in body:
+                break
+        # Each stopped at the 1 s limit (503), or told to wait for the one before (429) ...
+        assert all(s in (503, 429) for s, _ in answers), answers
+        assert sum(s == 503 for s, _ in answers) >= 2
+        # ... until the 2 s of query time per minute are spent.
+        assert status == 429 and b"KG_CLIENT_SECONDS" in body, answers
         assert 1 <= int(headers["retry-after"]) <= 60
         assert ask(server, CHEAP, "10.0.0.4")[0] == 200  # another client is not charged
     finally:
@@ -96,10 +103,10 @@ def test_cached_answers_are_not_limited(proxied):
 
 def test_page_queries_have_a_time_limit_too(built):
     # Far below what the home page's queries take: each is stopped at the limit.
-    server = LiveServer(built, KG_QUERY_TIMEOUT=0.002)
+    server = LiveServer(built, KG_QUERY_TIMEOUT=0.0001)
     try:
         status, headers, body = request(server, "GET", "/-/classes")
-        assert status == 503, body[:300]
+        assert status == 503, (status, body[:600])
         assert b"time limit (KG_QUERY_TIMEOUT)" in body
         assert int(headers["retry-after"]) >= 1
         assert request(server, "GET", "/-/health")[0] == 200

@@ -6,8 +6,10 @@ names in ``X-Forwarded-For``), and each client has
 
 * a number of queries it may have running at once (``KG_CLIENT_QUERIES``,
   by default one less than the query workers, so one client never holds them
-  all). A query over that number waits a moment for the client's own earlier
-  query, then gets 429 with ``Retry-After``;
+  all; a query stopped at the time limit counts until its worker has been
+  replaced, so the worker left free meanwhile stays free for others). A
+  query over that number waits a moment for the client's own earlier query,
+  then gets 429 with ``Retry-After``;
 * a budget of query time per minute (``KG_CLIENT_SECONDS``, by default 60
   seconds of query workers' time per minute). A client that has spent it gets
   429 with ``Retry-After`` saying when enough of it is free again.
@@ -57,6 +59,19 @@ class _Client:
         self.spent: deque[tuple[float, float]] = deque()  # (when finished, seconds)
 
 
+class Ticket:
+    """One running query's hold on its client's slot."""
+
+    def __init__(self):
+        self.until: threading.Event | None = None
+
+    def hold_until(self, event: threading.Event | None) -> None:
+        """Keep the slot after the answer, until ``event`` (a killed query's
+        worker is back): a client whose query was stopped cannot take the
+        worker that stayed free for others meanwhile."""
+        self.until = event
+
+
 class ClientLimits:
     def __init__(self, concurrent: int, seconds_per_minute: float):
         self.concurrent = max(1, concurrent)
@@ -100,21 +115,33 @@ class ClientLimits:
                 if remaining <= 0:
                     raise TooManyRequests((
                         f"Too many requests: this client ({who}) already has {client.running} "
-                        f"quer{'y' if client.running == 1 else 'ies'} running, the most it may "
+                        f"quer{'y' if client.running == 1 else 'ies'} running (a query stopped "
+                        "at the time limit counts until its worker is replaced), the most it may "
                         f"have at once (KG_CLIENT_QUERIES={self.concurrent}). Wait for an answer "
                         "before sending the next query."), 1)
                 self._cond.wait(remaining)
             client.running += 1
         started = time.monotonic()
+        ticket = Ticket()
         try:
-            yield
+            yield ticket
         finally:
             now = time.monotonic()
             with self._cond:
-                client.running -= 1
                 client.spent.append((now, now - started))
-                self._forget_idle(now)
-                self._cond.notify_all()
+            if ticket.until is None:
+                self._release(client)
+            else:
+                threading.Thread(target=self._release, args=(client, ticket.until),
+                                 daemon=True).start()
+
+    def _release(self, client: _Client, after: threading.Event | None = None) -> None:
+        if after is not None:
+            after.wait(60)
+        with self._cond:
+            client.running -= 1
+            self._forget_idle(time.monotonic())
+            self._cond.notify_all()
 
     def _forget_idle(self, now: float) -> None:
         if len(self._clients) > 1000:

@@ -62,8 +62,11 @@ class CurrentGraph:
             with self._lock:
                 opened = self._opened
                 if opened is None or opened[0] != target:
-                    opened = (target, OxigraphStore.open_build(os.path.join(target, "store"),
-                                                               self.settings.memory_triples))
+                    # Read from disk: every query of the endpoint and the pages
+                    # runs in the query workers (which hold the build in memory
+                    # when it is small); this process only streams dumps and
+                    # reads a few facts, so it keeps no copy of its own.
+                    opened = (target, OxigraphStore(os.path.join(target, "store")))
                     self._opened = opened  # (build folder, its store), swapped as one
         return opened[1]
 

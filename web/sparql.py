@@ -320,11 +320,15 @@ def run_query(op: Operation) -> Response:
     who = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
                          settings.trusted_proxies)
     try:
-        with current_app.extensions["kg_limits"].slot(who):
-            if pool is None:
-                reply = run_remote(req, remote, settings.query_timeout)
-            else:
-                reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+        with current_app.extensions["kg_limits"].slot(who) as ticket:
+            try:
+                if pool is None:
+                    reply = run_remote(req, remote, settings.query_timeout)
+                else:
+                    reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+            except (QueryTimeout, WorkerCrashed) as exc:
+                ticket.hold_until(exc.replaced)
+                raise
     except TooManyRequests as exc:
         reply = {"status": 429, "error": exc.message,
                  "headers": {"Retry-After": str(exc.retry_after)}}
