@@ -25,8 +25,10 @@ class Settings:
     home: Path = PROJECT_ROOT / "var"
     #: Base of every instance IRI in the built graph.
     base: str = CANONICAL_BASE
-    #: The address the service is reached at (used in service descriptions).
-    public_url: str = "http://127.0.0.1:5000/"
+    #: The address the service is reached at, for absolute URLs (VoID, the
+    #: service description, the JSON-LD context). None: the address the
+    #: server is bound to, or for a wildcard bind the request's own host.
+    public_url: str | None = None
     #: Seconds a SPARQL query may run before it is stopped.
     query_timeout: float = 5.0
     #: Most rows a SELECT returns through the endpoint.
@@ -75,7 +77,7 @@ class Settings:
             data_dir=_env_path("KG_DATA_DIR", cls.data_dir),
             home=_env_path("KG_HOME", cls.home),
             base=env.get("KG_BASE", cls.base),
-            public_url=env.get("KG_PUBLIC_URL", cls.public_url),
+            public_url=env.get("KG_PUBLIC_URL") or None,
             query_timeout=float(env.get("KG_QUERY_TIMEOUT", cls.query_timeout)),
             max_rows=int(env.get("KG_MAX_ROWS", cls.max_rows)),
             max_body=int(env.get("KG_MAX_BODY", cls.max_body)),
@@ -91,6 +93,7 @@ class Settings:
                                   if p.strip()),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if not values["base"].endswith("/"):
-            values["base"] += "/"
+        for key in ("base", "public_url"):
+            if values[key] and not values[key].endswith("/"):
+                values[key] += "/"
         return cls(**values)

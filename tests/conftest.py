@@ -23,6 +23,24 @@ from kg.store import OxigraphStore
 
 KG = [sys.executable, "-m", "kg.cli"]
 
+#: Files the project does not ship (the fact sheet, the W3C test suites): the
+#: ``shared`` folder beside the checkout, or wherever KG_SHARED_DIR says.
+SHARED_DIR = Path(os.environ.get("KG_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
+
+
+def shared_file(*parts: str, module: bool = False) -> Path:
+    """A path under SHARED_DIR. Where it is missing the test is skipped with
+    a message naming the path, except under CI, where it fails: CI must never
+    lose that coverage silently. ``module=True`` for use at import time."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        message = (f"{path} not found: these tests need the shared reference files "
+                   "(set KG_SHARED_DIR to the folder that holds them)")
+        if os.environ.get("CI"):
+            pytest.fail(message + "; under CI they must be present", pytrace=False)
+        pytest.skip(message, allow_module_level=module)
+    return path
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -88,14 +106,20 @@ def http_request(server, method, path, body=None, headers=None, timeout=30):
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, **env):
+    """``kg serve`` on a free port; ``public_url=False`` leaves KG_PUBLIC_URL
+    unset, so the server names itself by the address it is bound to."""
+
+    def __init__(self, settings: Settings, public_url: bool = True, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(settings.home) / f"server-{self.port}.log"
         self._log = open(self.log, "wb")
+        environ = kg_env(settings, **({"KG_PUBLIC_URL": self.url + "/"} if public_url else {}), **env)
+        if "KG_PUBLIC_URL" not in env and not public_url:
+            environ.pop("KG_PUBLIC_URL", None)
         self.proc = subprocess.Popen(
             [*KG, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=kg_env(settings, KG_PUBLIC_URL=self.url + "/", **env), cwd=PROJECT_ROOT,
+            env=environ, cwd=PROJECT_ROOT,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for(self.url + "/-/health", proc=self.proc)

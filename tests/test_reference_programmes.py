@@ -20,7 +20,8 @@ from kg.config import PROJECT_ROOT, Settings
 from kg.sources import load, load_shapes
 from kg.validate import validate
 
-FACTS = PROJECT_ROOT.parent / "shared" / "reference" / "facts.md"
+from .conftest import shared_file
+
 
 PREFIXES = """
 PREFIX ia: <https://w3id.org/integration-atlas/def/>
@@ -52,7 +53,7 @@ def num(term) -> Decimal:
 
 def register_ids() -> list[str]:
     """The ids in the first column of the fact sheet's §0 source register."""
-    text = FACTS.read_text(encoding="utf-8")
+    text = shared_file("reference", "facts.md").read_text(encoding="utf-8")
     section = text.split("## 0. Source register", 1)[1].split("\n## ", 1)[0]
     ids = []
     for line in section.splitlines():

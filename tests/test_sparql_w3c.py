@@ -26,11 +26,11 @@ import rdflib
 from rdflib.collection import Collection
 
 from kg.build import publish
-from kg.config import PROJECT_ROOT, Settings
+from kg.config import Settings
 
-from .conftest import LiveServer, http_request
+from .conftest import LiveServer, http_request, shared_file
 
-SUITE = PROJECT_ROOT.parent / "shared" / "conformance" / "w3c-sparql11"
+SUITE = shared_file("conformance", "w3c-sparql11", module=True)
 MANIFEST = SUITE / "protocol" / "manifest.ttl"
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -101,7 +101,6 @@ def _load_manifest():
 
 
 TESTS, GRAPH_DATA = _load_manifest()
-pytestmark = pytest.mark.skipif(not TESTS, reason=f"W3C suite not found at {SUITE}")
 
 
 @pytest.fixture(scope="module")

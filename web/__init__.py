@@ -39,10 +39,11 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "as soon as one is ('kg build'); try again in a moment.\n", 503,
                 {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(NO_BUILD_RETRY)})
 
-    from . import pages, sparql
+    from . import pages, query_page, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(query_page.bp)
     if not settings.store_query:  # a remote store's answers are not cached here
         from .cache import ExactRepeats
 

@@ -351,3 +351,106 @@ def sankey(flows: list[dict], height_px: int = 360, per_column: int = 12) -> Mar
     return _svg("sankey", width, height, "Funding flows from funders to programmes and recipients",
                 "Bands are proportional to the amounts the sources state; each band links to the claim "
                 "that states it. The table lists every flow with its source.", body)
+
+
+# ---------------------------------------------------------------------------
+# Views of a query's result (the query page): bars, dates, a graph
+
+
+def bars(items: list[dict], title: str, value_name: str) -> Markup | None:
+    """Horizontal bars, one per item: ``{"label", "iri", "value", "shown"}``
+    (``shown`` is the formatted value). Negative values are drawn from zero
+    the other way."""
+    items = [i for i in items if i["value"] is not None]
+    if not items:
+        return None
+    label_w, chart_w, value_w, row_h, top = 260, 420, 90, 24, 10
+    width, height = label_w + chart_w + value_w + 10, top + row_h * len(items) + 10
+    hi = max(0.0, max(i["value"] for i in items))
+    lo = min(0.0, min(i["value"] for i in items))
+    span = (hi - lo) or 1.0
+    x = lambda v: label_w + (v - lo) / span * chart_w  # noqa: E731
+    body = [f'<line class="grid" x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" y2="{height - 6}"/>']
+    for n, i in enumerate(items):
+        y = top + n * row_h
+        x0, x1 = sorted((x(0), x(i["value"])))
+        label = i["label"] if len(i["label"]) <= 38 else i["label"][:37] + "…"
+        parts = [f'<title>{_e(i["label"])}: {_e(i["shown"])}</title>',
+                 f'<text class="label" x="{label_w - 8}" y="{y + 16}" text-anchor="end">{_e(label)}</text>',
+                 f'<rect class="bar" x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 8}" rx="2"/>',
+                 f'<text class="value" x="{label_w + chart_w + 6}" y="{y + 16}">{_e(i["shown"])}</text>']
+        inner = "".join(parts)
+        body.append(f'<g class="item">{_link(i["iri"], inner) if i.get("iri") else inner}</g>')
+    return _svg("bars", width, height, title, f"One bar per row: {value_name}.", body)
+
+
+def dated(items: list[dict], title: str) -> Markup | None:
+    """Rows on a time axis: ``{"label", "iri", "start", "end"}`` (ISO dates;
+    a bar from start to end where both are given, else a dot)."""
+    items = [i for i in items if i["start"]]
+    if not items:
+        return None
+    items.sort(key=lambda i: (i["start"], i["label"]))
+    first = int(min(_year_fraction(i["start"]) for i in items))
+    last = int(max(_year_fraction(i["end"] or i["start"]) for i in items)) + 1
+    label_w, chart_w, row_h, top = 260, 560, 22, 30
+    width, height = label_w + chart_w + 20, top + row_h * len(items) + 10
+    x = lambda iso: label_w + (_year_fraction(iso) - first) / (last - first) * chart_w  # noqa: E731
+    body = []
+    step = 1 if last - first <= 14 else (2 if last - first <= 30 else 10)
+    for year in range(first, last + 1):
+        gx = label_w + (year - first) / (last - first) * chart_w
+        body.append(f'<line class="grid" x1="{gx:.1f}" y1="{top - 8}" x2="{gx:.1f}" y2="{height - 6}"/>')
+        if year % step == 0:
+            body.append(f'<text class="tick" x="{gx:.1f}" y="{top - 12}" text-anchor="middle">{year}</text>')
+    for n, i in enumerate(items):
+        y = top + n * row_h
+        x0 = x(i["start"])
+        label = i["label"] if len(i["label"]) <= 38 else i["label"][:37] + "…"
+        when = i["start"] + (f" to {i['end']}" if i["end"] else "")
+        parts = [f'<title>{_e(i["label"])}: {_e(when)}</title>',
+                 f'<text class="label" x="{label_w - 8}" y="{y + 15}" text-anchor="end">{_e(label)}</text>']
+        if i["end"]:
+            x1 = max(x(i["end"]), x0 + 3)
+            parts.append(f'<rect class="bar" x="{x0:.1f}" y="{y + 5}" width="{x1 - x0:.1f}" height="12" rx="2"/>')
+        else:
+            parts.append(f'<circle class="dot" cx="{x0:.1f}" cy="{y + 11}" r="5"/>')
+        inner = "".join(parts)
+        body.append(f'<g class="item">{_link(i["iri"], inner) if i.get("iri") else inner}</g>')
+    return _svg("dated", width, height, title, "One row per result, placed at its date.", body)
+
+
+def network(nodes: list[dict], edges: list[dict], title: str) -> Markup | None:
+    """Nodes ``{"id", "label", "iri"}`` on a circle, with edges ``{"from",
+    "to", "label"}`` between them as lines (labelled when there are few)."""
+    if not nodes or not edges:
+        return None
+    import math
+
+    n = len(nodes)
+    radius = max(120, min(360, 18 * n))
+    pad = 170
+    cx = cy = radius + pad
+    size = 2 * (radius + pad)
+    pos = {}
+    for k, node in enumerate(nodes):
+        angle = 2 * math.pi * k / n - math.pi / 2
+        pos[node["id"]] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle), angle)
+    body = []
+    for e in edges:
+        (x0, y0, _a), (x1, y1, _b) = pos[e["from"]], pos[e["to"]]
+        body.append(f'<line class="edge" x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}">'
+                    f'<title>{_e(e["label"])}</title></line>')
+        if len(edges) <= 20 and e["label"]:
+            body.append(f'<text class="edge-label" x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}" '
+                        f'text-anchor="middle">{_e(e["label"])}</text>')
+    for node in nodes:
+        x0, y0, angle = pos[node["id"]]
+        anchor = "start" if math.cos(angle) >= 0 else "end"
+        dx = 9 if anchor == "start" else -9
+        label = node["label"] if len(node["label"]) <= 28 else node["label"][:27] + "…"
+        inner = (f'<title>{_e(node["label"])}</title><circle class="node" cx="{x0:.1f}" cy="{y0:.1f}" r="6"/>'
+                 f'<text class="label" x="{x0 + dx:.1f}" y="{y0 + 4:.1f}" text-anchor="{anchor}">{_e(label)}</text>')
+        body.append(f'<g class="item">{_link(node["iri"], inner) if node.get("iri") else inner}</g>')
+    return _svg("network", size, size, title,
+                f"{len(nodes)} resources and the {len(edges)} links between them.", body)

@@ -20,7 +20,8 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from . import jsonld
 from .graph import current_graph, current_store
-from .linking import IA_NS, base, per_build, per_build_memo, prefixes_for, rows, settings
+from .linking import (IA_NS, base, context_url, per_build, per_build_memo, prefixes_for, public,
+                      rows, settings)
 from .pages import bp
 from .resources import FORMATS as DOC_FORMATS
 from .resources import negotiate, variant_response
@@ -45,14 +46,6 @@ DESCRIPTION = ("A linked-data knowledge graph of England's health and social car
                "went, what came of them, and which document says so.")
 
 _lock = threading.Lock()
-
-
-def public(path: str) -> str:
-    return settings().public_url.rstrip("/") + path
-
-
-def context_url() -> str:
-    return public("/-/context.jsonld")
 
 
 # ---------------------------------------------------------------------------

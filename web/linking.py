@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
-from flask import current_app
+from flask import current_app, request
 from werkzeug.exceptions import NotFound
 
 from kg import queries as named
@@ -62,6 +62,26 @@ def settings():
 
 def base() -> str:
     return settings().base
+
+
+#: A Host header that can stand in an absolute URL (name or address, port).
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def public(path: str = "/") -> str:
+    """An absolute URL of this service: under ``KG_PUBLIC_URL`` (or the bound
+    address, see ``web.server``) when set, else under the host the request
+    came to; a Host header that is not a plain host and port is not echoed."""
+    root = settings().public_url
+    if not root:
+        host = request.host if _HOST.fullmatch(request.host) else "localhost"
+        root = f"{request.scheme}://{host}/"
+    return root.rstrip("/") + path
+
+
+def context_url() -> str:
+    """The published JSON-LD ``@context`` that documents and dumps refer to."""
+    return public("/-/context.jsonld")
 
 
 def curie(iri: str) -> str | None:

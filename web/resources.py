@@ -20,7 +20,7 @@ from flask import Response, abort, redirect, render_template, request
 from . import charts, jsonld
 from .cache import etag
 from .graph import current_graph, current_store
-from .linking import (IA_NS, RDF_TYPE, base, curie, iri_term, local_path, per_build,
+from .linking import (IA_NS, RDF_TYPE, base, context_url, curie, iri_term, local_path, per_build,
                       per_build_memo, prefixes_for, rows, run, settings, term, val)
 from .pages import bp
 
@@ -270,10 +270,6 @@ def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
 
 # ---------------------------------------------------------------------------
 # RDF documents
-
-
-def context_url() -> str:
-    return settings().public_url.rstrip("/") + "/-/context.jsonld"
 
 
 def serialize(triples, fmt: str) -> bytes:

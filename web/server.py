@@ -11,6 +11,7 @@ standard output, by default; empty for none).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from gunicorn.app.base import BaseApplication
@@ -65,9 +66,21 @@ def http_workers() -> int:
         return 2
 
 
+def bound_url(host: str, port: int) -> str | None:
+    """The address a server bound to ``host:port`` is reached at, or None for
+    a wildcard bind (then each request's own host is used)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        return None
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None:
     from . import create_app
 
+    if not settings.public_url:
+        settings = dataclasses.replace(settings, public_url=bound_url(host, port))
     app = create_app(settings)
     app.debug = False
     _Gunicorn(app, {
@@ -79,6 +92,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
         "threads": max(32, 8 * max(2, settings.workers)),
         "accesslog": os.environ.get("KG_ACCESS_LOG", "-") or None,
         "timeout": 120,
+        # No control socket: by default every gunicorn on a machine shares one
+        # path, and the one that stops first removes it under the others.
+        "control_socket_disable": True,
         # Long GET queries: gunicorn's largest request line.
         "limit_request_line": 8190,
         "post_worker_init": _start_query_workers(settings),

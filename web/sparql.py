@@ -30,14 +30,12 @@ import logging
 import os
 import re
 import time
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg import queries as named_queries
-from kg.namespaces import CANONICAL_BASE, PREFIXES, atlas_prefixes
+from kg.namespaces import PREFIXES, atlas_prefixes
 
 from . import negotiation as neg
 from .bodies import too_large_message
@@ -45,8 +43,9 @@ from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .fairness import TooManyRequests, client_address
 from .graph import current_graph
-from .linking import href_for
+from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
+from .query_page import editor_text, example_queries, render_page  # noqa: F401  (the page's part)
 from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
@@ -70,18 +69,6 @@ UPDATE_TYPE = "application/sparql-update"
 RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
              "application/n-quads", "application/trig", "text/n3"}
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
-#: What the query page's editor holds before anything is run.
-STARTER_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-# How many resources of each class, with the class's label
-SELECT ?class ?label (COUNT(?thing) AS ?count)
-WHERE {
-  ?thing a ?class .
-  OPTIONAL { ?class rdfs:label ?label FILTER (LANG(?label) = "en") }
-}
-GROUP BY ?class ?label
-ORDER BY DESC(?count)
-"""
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -97,7 +84,7 @@ def _settings():
 
 
 def endpoint_url(settings) -> str:
-    return settings.public_url.rstrip("/") + "/sparql"
+    return public("/sparql")
 
 
 def text_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -396,7 +383,7 @@ _description_cache: dict[tuple[str, str], list] = {}
 def service_description(settings) -> list:
     """The SPARQL 1.1 Service Description of this endpoint, as triples."""
     graph = current_graph()
-    key = (graph.target(), settings.public_url)
+    key = (graph.target(), public("/"))
     if key in _description_cache:
         return _description_cache[key]
     store = graph.store()
@@ -470,80 +457,3 @@ def describe_or_page(op: Operation) -> Response:
                 "dcterms": "http://purl.org/dc/terms/", "rdfs": PREFIXES["rdfs"], "sh": SH}
     body = write_graph(service_description(settings), fmt.key, prefixes)
     return Response(body, content_type=fmt.content_type)
-
-
-def page_link(iri: str) -> str | None:
-    """Where the page about ``iri`` is (the resource pages' own rule): the
-    local path for IRIs under the base (``/id/...``), the generic resource
-    page for other web IRIs, and no link for other schemes."""
-    return href_for(iri)
-
-
-def example_queries() -> list:
-    """The named queries offered as examples (not the resource pages' own ``page-*``)."""
-    return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-")]
-
-
-def editor_text(q) -> str:
-    """A named query without its descriptive header comments (the page shows
-    the title and description beside it)."""
-    lines = q.text.splitlines()
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return "\n".join(lines).strip() + "\n"
-
-
-def _examples(settings) -> list[dict]:
-    examples = []
-    for q in example_queries():
-        params = {}
-        for name, iri in q.params.items():
-            if iri.startswith(CANONICAL_BASE) and settings.base != CANONICAL_BASE:
-                iri = settings.base + iri[len(CANONICAL_BASE):]
-            params[name] = iri
-        text = editor_text(q)
-        link = "/sparql?" + urlencode([("query", text)] + [(f"${k}", v) for k, v in params.items()])
-        examples.append({"name": q.name, "title": q.title, "description": q.description,
-                         "params": params, "text": text, "link": link})
-    return examples
-
-
-def _compactor(settings):
-    prefixes = sorted(atlas_prefixes(settings.base).items(),
-                      key=lambda kv: -len(kv[1]))
-
-    def compact(iri: str) -> str:
-        for prefix, ns in prefixes:
-            if iri.startswith(ns) and len(iri) > len(ns):
-                local = iri[len(ns):]
-                if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local) and not local.endswith("."):
-                    return f"{prefix}:{local}"
-        return iri
-    return compact
-
-
-def render_page(op: Operation, reply: dict | None, elapsed: float | None) -> str:
-    settings = _settings()
-    downloads = []
-    if reply and reply.get("status") == 200:
-        table = neg.TABLES[reply["form"]]
-        base_params = [("query", op.query)] + [(f"${k}", v) for k, v in op.params.items()] \
-            + [("default-graph-uri", g) for g in op.default_graphs] \
-            + [("named-graph-uri", g) for g in op.named_graphs]
-        for fmt in table:
-            if fmt.key != "html":
-                downloads.append({"label": fmt.label, "media_type": fmt.media_type,
-                                  "href": "/sparql?" + urlencode(base_params + [("format", fmt.key)])})
-    return render_template(
-        "query.html",
-        query=op.query if op.query is not None else STARTER_QUERY,
-        params=op.params,
-        reply=reply,
-        elapsed_ms=None if elapsed is None else elapsed * 1000,
-        downloads=downloads,
-        examples=_examples(settings),
-        endpoint=endpoint_url(settings),
-        settings=settings,
-        page_link=page_link,
-        compact=_compactor(settings),
-    )
