@@ -210,7 +210,7 @@ def test_push_by_sparql_update_alone(built, store, tmp_path, monkeypatch):
         monkeypatch.setattr(kg.push, "CHUNK", 2_000)
         settings = Settings.from_env(home=built.home, base=built.base,
                                      store_query=server.env["KG_STORE_QUERY"],
-                                     store_update=server.env["KG_STORE_UPDATE"])
+                                     store_update=server.env["KG_STORE_UPDATE"], store_timeout=30)
         first = kg.push.push(settings, progress=lambda _m: None)
         second = kg.push.push(settings, progress=lambda _m: None)
         assert second["previous"] == first["stamp"]
