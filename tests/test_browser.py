@@ -170,8 +170,10 @@ def test_reader_journey(browser, live_server):
         # Its source document, with every item whose statements it gives.
         tab.follow('section.provenance a[href^="/id/document/"]')
         assert page.url.endswith("/id/document/nao-vanguards-2018")
-        assert page.locator('section.citing a[href="/id/flow/nhse-vanguards-2015-18"]').count() == 1
         tab.shot("07-source-document")
+        # the first claims on the page, every one a page at a time behind "All N claims"
+        tab.follow('section.citing p.more a[href^="/-/claims?uri="]')
+        assert page.locator('a[href="/id/flow/nhse-vanguards-2015-18"]').count() == 1
 
         # Conflicting claims side by side.
         tab.goto("/id/figure/nao2018-predicted-savings")
