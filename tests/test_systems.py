@@ -352,3 +352,19 @@ def test_every_systems_shape_has_a_breaking_case(shape_context):
     text = (PROJECT_ROOT / "ontology" / "shapes-systems.ttl").read_text()
     declared = {line.split()[0].removeprefix("shapes:") for line in text.splitlines() if " a sh:NodeShape" in line}
     assert declared == {shape for shape, _b, _m in CASES.values()}
+
+
+def test_the_systems_index_and_a_system_page(live_server):
+    status, _h, body = http_request(live_server, "GET", "/-/systems", headers={"Accept": "text/html"})
+    assert status == 200
+    text = body.decode()
+    assert text.count('href="/-/system/') == 42
+    status, _h, body = http_request(live_server, "GET", "/-/system/nhs-cheshire-and-merseyside-icb",
+                                    headers={"Accept": "text/html"})
+    assert status == 200
+    page = body.decode()
+    for expected in ("QYG", "E54000008", "Vanguard programme", "Wirral Partners",
+                     "Sustainability and transformation plans", "Integrated care systems", "The query behind this"):
+        assert expected in page, expected
+    status, _h, _b = http_request(live_server, "GET", "/-/system/no-such-board", headers={"Accept": "text/html"})
+    assert status == 404
