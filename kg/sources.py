@@ -2,7 +2,9 @@
 
 Each data file becomes one named graph (``<base>id/graph/<path>``), so a dump
 in N-Quads or TriG keeps track of where every triple came from, and a
-validation report can name the file a bad node lives in.
+validation report can name the file a bad node lives in. Two more graphs are
+made from them: the plain graph generated from statements (``kg.generate``)
+and what the ontology implies (``kg.infer``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .config import Settings
+from .generate import generate
+from .infer import infer
 from .namespaces import CANONICAL_BASE
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml"}
@@ -239,6 +243,10 @@ def load(settings: Settings, only: list[Path] | None = None, progress=None) -> L
         name = str(graph_name(settings, f.name))
         graph_files[name] = f.name
         _read_into(store, f.path, ox.NamedNode(name), base)
+    # What is served and validated is the data with its plain graph and what
+    # the ontology implies, each in a named graph of its own.
+    generate(store, settings.base)
+    infer(store, settings.base)
     return LoadedData(store, files, graph_files)
 
 

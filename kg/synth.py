@@ -6,7 +6,7 @@ every resource it makes lives under ``<base>id/synthetic/`` and is labelled
 "(synthetic)", so it can never be mistaken for real data. The output folder is
 laid out like ``data/`` and can be used as ``KG_DATA_DIR`` for ``kg build``.
 
-Shape, at full national scale (about 85,000 triples and above):
+Shape, at full national scale (about 120,000 triples and above):
 
 - about 1,250 organisations with ODS-style codes (42 integrated care boards,
   NHS trusts, clinical commissioning groups, 150 local authorities, GP
@@ -61,6 +61,10 @@ PREFIXES = {
     "splace": SYN + "place/",
     "sdoc": SYN + "document/",
     "sclaim": SYN + "claim/",
+    "sitem": SYN + "item/",
+    "sst": SYN + "statement/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "wikibase": "http://wikiba.se/ontology#",
 }
 HEADER = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
 
@@ -68,8 +72,9 @@ YEARS = [(2015 + i, f"{2015 + i}-{(16 + i) % 100:02d}") for i in range(10)]
 SYSTEMS = 42
 FULL_AREAS = 150
 FULL_ORGS = 1250
-#: Triples of a graph at full national shape with nothing optional (see plan_items).
-FULL_SHAPE = 85_000
+#: Triples of a graph at full national shape with nothing optional (see plan_items);
+#: each sourced fact is an item, its statement and its reference.
+FULL_SHAPE = 120_000
 #: Measures a plan sets targets for: (measure, unit, typical planned change).
 METRICS = [("emergency-admissions-change", "admissions", 400),
            ("delayed-transfer-days-change", "days", 1500)]
@@ -77,10 +82,11 @@ SCHEME_TYPES = ["reablement", "intermediate care", "carers' support", "disabled 
                 "integrated care planning", "assistive technology", "home care", "care home support",
                 "enablers for integration", "high impact change model"]
 
-#: Triples each optional plan item adds (kept in step with _plan below).
-PAIR_TRIPLES = 12 + 13
-EVENT_TRIPLES = 9
-LINE_TRIPLES = 14
+#: Triples each optional plan item adds (kept in step with _plan below): an
+#: item, its statement and its reference each.
+PAIR_TRIPLES = 39
+EVENT_TRIPLES = 16
+LINE_TRIPLES = 23
 
 
 def lit(text: str, lang: str | None = "en") -> str:
@@ -111,6 +117,20 @@ class Writer:
 
     def text(self) -> str:
         return "".join(self.parts)
+
+    def stated(self, key: str, item: list[tuple[str, str]], values: list[tuple[str, str]],
+               doc: str, locator: str, parts: list[tuple[str, str]]) -> str:
+        """An item, its one statement and the reference it rests on (``sclaim:key``)."""
+        iri = f"sitem:{key}"
+        self.subject(iri, item)
+        self.subject(f"sst:{key}", [("a", "ia:Statement"), ("ia:statementOf", iri),
+                                    ("wikibase:rank", "wikibase:NormalRank"), *values,
+                                    ("prov:wasDerivedFrom", f"sclaim:{key}")])
+        label = dict(item).get("rdfs:label", lit(key))
+        self.subject(f"sclaim:{key}", [("a", "ia:Reference"), ("rdfs:label", label), ("ia:source", doc),
+                                       ("ia:locator", lit(locator, None)), *parts,
+                                       ("ia:reliability", "grade:official")])
+        return iri
 
 
 @dataclass
@@ -313,20 +333,23 @@ def _systems_file(seed: int, orgs: dict[str, list[Org]], layout: Layout) -> Writ
         w.subject(f"ssite:{key}", [
             ("a", "ia:Site"), ("rdfs:label", lit(f"Synthetic integrated care system {i:02d}")),
             ("ia:takesPartIn", "sprog:integrated-care-systems"), ("ia:programmeNumber", str(i)),
-            ("ia:area", f"splace:{key}"), ("ia:leadOrganisation", icb.iri)])
-        w.subject(f"sclaim:{key}-led-by", [
+            ("ia:area", f"splace:{key}")])
+        w.stated(f"{key}-led-by", [
             ("a", "ia:OrganisationRole"), ("rdfs:label", lit(f"{icb.code} leads synthetic system {i:02d}")),
-            ("ia:organisation", icb.iri), ("ia:roleType", "role:leads"), ("ia:roleIn", f"ssite:{key}"),
-            ("ia:source", "sdoc:systems-register"), ("ia:locator", lit(f"Table 1, row {i}", None)),
-            ("ia:reliability", "grade:official")])
+            ("ia:organisation", icb.iri), ("ia:roleType", "role:leads"), ("ia:roleIn", f"ssite:{key}")],
+            [], "sdoc:systems-register", f"Table 1, row {i}", [("ia:table", lit("1", None)), ("ia:row", lit(str(i), None))])
     for a, la in enumerate(orgs["la"], 1):
         key = f"bcf-area-{a:03d}"
         w.subject(f"splace:{key}", [("a", "ia:Place"), ("rdfs:label", lit(f"Synthetic council area {la.code}"))])
         w.subject(f"ssite:{key}", [
             ("a", "ia:Site"), ("rdfs:label", lit(f"Better Care Fund area {a:03d} (synthetic)")),
             ("ia:takesPartIn", "sprog:better-care-fund"), ("ia:area", f"splace:{key}"),
-            ("ia:leadOrganisation", la.iri), ("ia:leadOrganisation", orgs["ccg"][a - 1].iri),
             ("dcterms:isPartOf", f"ssite:system-{rng.randrange(SYSTEMS) + 1:02d}")])
+        for lead in (la, orgs["ccg"][a - 1]):
+            w.stated(f"{key}-led-by-{lead.code.lower()}", [
+                ("a", "ia:OrganisationRole"), ("rdfs:label", lit(f"{lead.code} leads BCF area {a:03d}")),
+                ("ia:organisation", lead.iri), ("ia:roleType", "role:leads"), ("ia:roleIn", f"ssite:{key}")],
+                [], "sdoc:systems-register", f"Table 2, row {a}", [("ia:table", lit("2", None)), ("ia:row", lit(str(a), None))])
     return w
 
 
@@ -345,47 +368,47 @@ def _plan(seed, y, year, fy, a, orgs, plan: Plan):
         ("ia:issuedPrecision", "precision:day"), ("ia:reliability", "grade:official"),
         ("dcterms:subject", "sprog:better-care-fund"), ("dcterms:identifier", lit(f"BCF-{fy}-{la.code}", None))])
 
-    def sourced(locator):
-        return [("ia:source", doc), ("ia:locator", lit(locator, None)), ("ia:reliability", "grade:official")]
+    def stated(key, item, values, locator, parts):
+        return w.stated(key, item, values, doc, locator, parts)
 
     period = [("ia:periodStart", f"fy:{fy}"), ("ia:periodEnd", f"fy:{fy}")]
     lines = [rng.randint(50, 4000) * 1000 for _ in range(plan.lines)]
     amount = sum(lines) if lines else rng.randint(5000, 60000) * 1000
-    pooled = f"sclaim:{key}-pooled-fund"
-    pairs = [
+    values = [("ia:value", dec(amount)), ("ia:unit", "unit:gbp"), ("ia:valueKind", "kind:allocated")]
+    if lines:
+        values.append(("ia:rounding", dec(0)))
+    pooled = stated(f"{key}-pooled-fund", [
         ("a", "ia:FundingFlow"), ("rdfs:label", lit(f"Pooled fund of BCF area {a + 1:03d}, {fy} (synthetic)")),
         ("ia:funder", ccg.iri), ("ia:recipient", area), ("ia:programme", "sprog:better-care-fund"),
-        ("ia:amount", dec(amount)), ("ia:currency", lit("GBP", None)), ("ia:flowKind", "kind:allocated"),
-        *period, ("ia:partOf", f"sclaim:bcf-national-{fy}-total"), *sourced("Section 2, Table 1")]
-    if lines:
-        pairs.append(("ia:rounding", dec(0)))
-    w.subject(pooled, pairs)
+        *period, ("ia:partOf", f"sitem:bcf-national-{fy}-total")],
+        values, "Section 2, Table 1", [("ia:section", lit("Section 2", None)), ("ia:table", lit("1", None))])
     for m in range(plan.pairs):
         measure, unit, typical = METRICS[m]
         planned = -rng.randint(typical // 4, typical)
         actual = planned + rng.randint(-typical // 2, typical // 2)
-        target = f"sclaim:{key}-{measure}-target"
-        w.subject(target, [
+        target = stated(f"{key}-{measure}-target", [
             ("a", "ia:Target"), ("rdfs:label", lit(f"Planned {measure.replace('-', ' ')}, area {a + 1:03d}, {fy}")),
-            ("ia:about", area), ("ia:measure", f"measure:{measure}"), ("ia:value", dec(planned)),
-            ("ia:unit", f"unit:{unit}"), ("ia:valueKind", "kind:planned"), *period, *sourced("Section 3, metrics")])
-        w.subject(f"sclaim:{key}-{measure}-outcome", [
+            ("ia:about", area), ("ia:measure", f"measure:{measure}"), *period],
+            [("ia:value", dec(planned)), ("ia:unit", f"unit:{unit}"), ("ia:valueKind", "kind:planned")],
+            "Section 3, metrics", [("ia:section", lit("Section 3", None))])
+        stated(f"{key}-{measure}-outcome", [
             ("a", "ia:Outcome"), ("rdfs:label", lit(f"Actual {measure.replace('-', ' ')}, area {a + 1:03d}, {fy}")),
-            ("ia:about", area), ("ia:measure", f"measure:{measure}"), ("ia:value", dec(actual)),
-            ("ia:unit", f"unit:{unit}"), ("ia:valueKind", "kind:actual"), ("ia:againstTarget", target),
-            *period, *sourced("Year-end return, metrics")])
+            ("ia:about", area), ("ia:measure", f"measure:{measure}"), ("ia:againstTarget", target), *period],
+            [("ia:value", dec(actual)), ("ia:unit", f"unit:{unit}"), ("ia:valueKind", "kind:actual")],
+            "Year-end return, metrics", [("ia:section", lit("Year-end return", None))])
     if plan.event:
-        w.subject(f"sclaim:{key}-published", [
+        stated(f"{key}-published", [
             ("a", "ia:Event"), ("rdfs:label", lit(f"Plan of BCF area {a + 1:03d} for {fy} published")),
-            ("ia:eventType", "evt:published"), ("ia:about", doc), ("ia:date", date(issued)),
-            ("ia:datePrecision", "precision:day"), *sourced("Cover")])
+            ("ia:eventType", "evt:published"), ("ia:about", doc)],
+            [("ia:date", date(issued)), ("ia:datePrecision", "precision:day")], "Cover", [("ia:section", lit("Cover", None))])
     for i, value in enumerate(lines, 1):
         scheme = SCHEME_TYPES[(i - 1) % len(SCHEME_TYPES)]
-        w.subject(f"sclaim:{key}-line-{i:03d}", [
+        stated(f"{key}-line-{i:03d}", [
             ("a", "ia:FundingFlow"), ("rdfs:label", lit(f"Scheme {i} of BCF area {a + 1:03d}, {fy}: {scheme}")),
             ("ia:funder", ccg.iri), ("ia:recipient", la.iri), ("ia:programme", "sprog:better-care-fund"),
-            ("ia:purpose", lit(scheme)), ("ia:amount", dec(value)), ("ia:currency", lit("GBP", None)),
-            *period, ("ia:partOf", pooled), *sourced(f"Expenditure plan, line {i}")])
+            ("ia:purpose", lit(scheme)), *period, ("ia:partOf", pooled)],
+            [("ia:value", dec(value)), ("ia:unit", "unit:gbp"), ("ia:valueKind", "kind:allocated")],
+            f"Expenditure plan, line {i}", [("ia:section", lit("Expenditure plan", None)), ("ia:row", lit(str(i), None))])
     return w, pooled, amount
 
 
@@ -397,10 +420,11 @@ def _national(year, fy, parts) -> Writer:
         ("a", "ia:Report"), ("rdfs:label", lit(title)), ("dcterms:title", lit(title)),
         ("dcterms:publisher", "sorg:national-body"), ("dcterms:issued", date(f"{year + 1}-06-30")),
         ("ia:issuedPrecision", "precision:day"), ("ia:reliability", "grade:official")])
-    w.subject(f"sclaim:bcf-national-{fy}-total", [
+    w.stated(f"bcf-national-{fy}-total", [
         ("a", "ia:Figure"), ("rdfs:label", lit(f"Money pooled in the Better Care Fund, {fy} (synthetic)")),
         ("ia:about", "sprog:better-care-fund"), ("ia:measure", "measure:fund-size"),
-        ("ia:value", dec(sum(v for _, v in parts))), ("ia:unit", "unit:gbp"), ("ia:valueKind", "kind:reported"),
-        ("ia:periodStart", f"fy:{fy}"), ("ia:periodEnd", f"fy:{fy}"), ("ia:rounding", dec(0)),
-        ("ia:source", doc), ("ia:locator", lit("Summary, Table 1", None)), ("ia:reliability", "grade:official")])
+        ("ia:periodStart", f"fy:{fy}"), ("ia:periodEnd", f"fy:{fy}")],
+        [("ia:value", dec(sum(v for _, v in parts))), ("ia:unit", "unit:gbp"), ("ia:valueKind", "kind:allocated"),
+         ("ia:rounding", dec(0))],
+        doc, "Summary, Table 1", [("ia:section", lit("Summary", None)), ("ia:table", lit("1", None))])
     return w

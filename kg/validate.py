@@ -56,11 +56,18 @@ class Report:
     violations: list[Violation] = field(default_factory=list)
     results_graph: Graph | None = None
 
+    @property
+    def warnings(self) -> list[Violation]:
+        """Results below violation: published, and listed on /-/validation."""
+        return [v for v in self.violations if v.severity != "Violation"]
+
     def render(self) -> str:
         if self.conforms:
-            return "Validation passed: the data conforms to the shapes."
-        head = f"Validation failed: {len(self.violations)} problem(s).\n"
-        return head + "\n\n".join(v.render() for v in self.violations)
+            extra = f" ({len(self.warnings)} warning(s), listed on /-/validation)" if self.warnings else ""
+            return "Validation passed: the data conforms to the shapes" + extra + "."
+        blocking = [v for v in self.violations if v.severity == "Violation"]
+        head = f"Validation failed: {len(blocking)} problem(s).\n"
+        return head + "\n\n".join(v.render() for v in blocking)
 
 
 def _show(graph: Graph, node) -> str:
@@ -162,7 +169,11 @@ def validate(loaded: LoadedData, shapes: Graph, engine: str | None = None) -> Re
     violations = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(r, SH.focusNode)
-        files = loaded.files_of(focus)
+        value = results.value(r, SH.value)
+        # The file of the offending value too: a second preferred statement
+        # added in another file than its item's is named where it was written.
+        files = tuple(sorted(set(loaded.files_of(focus)) | (
+            set(loaded.files_of(value)) if isinstance(value, URIRef) else set())))
         severity = results.value(r, SH.resultSeverity)
         violations.append(Violation(
             files=files,
@@ -171,7 +182,7 @@ def validate(loaded: LoadedData, shapes: Graph, engine: str | None = None) -> Re
             message=str(results.value(r, SH.resultMessage) or "constraint not met"),
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             shape=_shape_name(shapes, results.value(r, SH.sourceShape)),
-            value=_show(results, results.value(r, SH.value)),
+            value=_show(results, value),
         ))
     violations.sort(key=lambda v: (v.files, v.focus, v.path, v.message))
     return Report(bool(conforms), violations, results)

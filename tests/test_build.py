@@ -63,9 +63,82 @@ def test_failed_build_reports_file_focus_path_message_and_keeps_previous(tmp_pat
     assert "seeds/bad.ttl" in text
     assert "https://w3id.org/integration-atlas/id/claim/unsourced" in text
     assert "https://w3id.org/integration-atlas/def/value" in text  # the path
-    assert "ia:source" in text and "ia:locator" in text             # what to fix
+    assert "statement" in text                                      # what to fix
     assert os.path.realpath(settings.current) == str(first.path)
     assert len(list(settings.builds.iterdir())) == 1  # nothing half-written
+
+
+BAD_HEAD = """
+@prefix ia: <https://w3id.org/integration-atlas/def/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix wikibase: <http://wikiba.se/ontology#> .
+@prefix id: <https://w3id.org/integration-atlas/id/> .
+@prefix claim: <https://w3id.org/integration-atlas/id/claim/> .
+@prefix statement: <https://w3id.org/integration-atlas/id/statement/> .
+@prefix figure: <https://w3id.org/integration-atlas/id/figure/> .
+@prefix flow: <https://w3id.org/integration-atlas/id/flow/> .
+@prefix unit: <https://w3id.org/integration-atlas/id/unit/> .
+@prefix kind: <https://w3id.org/integration-atlas/id/value-kind/> .
+@prefix measure: <https://w3id.org/integration-atlas/id/measure/> .
+@prefix cm: <https://w3id.org/integration-atlas/id/care-model/> .
+@prefix fy: <https://w3id.org/integration-atlas/id/period/> .
+@prefix doc: <https://w3id.org/integration-atlas/id/document/> .
+@prefix grade: <https://w3id.org/integration-atlas/id/reliability/> .
+@prefix reason: <https://w3id.org/integration-atlas/id/rank-reason/> .
+"""
+ID = "https://w3id.org/integration-atlas/id/"
+
+# Bad input the issue names: each stops the build with a report that names
+# the file, the item and the statements concerned.
+BAD_INPUTS = {
+    "two-preferred-statements": (
+        """statement:bad-second a ia:Statement ; ia:statementOf flow:nhse-vanguards-2015-18 ;
+            ia:value 330000000.0 ; ia:unit unit:gbp ; ia:valueKind kind:spent ;
+            wikibase:rank wikibase:PreferredRank ; ia:rankReason reason:more-sources ;
+            prov:wasDerivedFrom claim:s0-direct-investment .""",
+        ["flow/nhse-vanguards-2015-18", "statement/nao2018-direct-investment", "statement/bad-second"]),
+    "statement-without-reference": (
+        """statement:bad-unreferenced a ia:Statement ; ia:statementOf figure:nao2018-population-based-count ;
+            ia:value 24.0 ; ia:unit unit:count ; ia:valueKind kind:reported ;
+            wikibase:rank wikibase:DeprecatedRank ; ia:rankReason reason:rounded .""",
+        ["statement/bad-unreferenced"]),
+    "part-in-another-unit": (
+        """figure:bad-part a ia:Figure ; rdfs:label "A part in another unit"@en ; ia:about cm:mcp ;
+            ia:measure measure:site-count ; ia:partOf figure:nao2018-vanguard-count .
+        statement:bad-part a ia:Statement ; ia:statementOf figure:bad-part ; ia:value 28.0 ;
+            ia:unit unit:percent ; ia:valueKind kind:reported ; wikibase:rank wikibase:NormalRank ;
+            prov:wasDerivedFrom claim:nao2018-mcp-count .""",
+        ["figure/bad-part"]),
+    "part-outside-its-total-s-period": (
+        """flow:bad-part a ia:FundingFlow ; rdfs:label "A part in a later year"@en ;
+            ia:funder id:organisation\\/nhs-england ; ia:recipient cm:mcp ; ia:periodStart fy:2019-20 ;
+            ia:periodEnd fy:2019-20 ; ia:partOf flow:nhse-vanguards-2015-18 .
+        statement:bad-flow-part a ia:Statement ; ia:statementOf flow:bad-part ; ia:value 1.0 ;
+            ia:unit unit:gbp ; ia:valueKind kind:spent ; wikibase:rank wikibase:NormalRank ;
+            prov:wasDerivedFrom claim:nao2018-mcp-funding .""",
+        ["flow/bad-part"]),
+    "reference-to-a-missing-document": (
+        """claim:bad-reference a ia:Reference ; rdfs:label "A reference to nothing"@en ;
+            ia:source doc:no-such-report ; ia:locator "p.3" ; ia:page 3 ; ia:reliability grade:official .
+        statement:nao2018-vanguard-count prov:wasDerivedFrom claim:bad-reference .""",
+        ["claim/bad-reference"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_statements_stop_the_build_naming_file_item_and_statements(tmp_path, built, case):
+    settings = copy_data(tmp_path, built)
+    first = build(settings, progress=lambda _m: None)
+    snippet, named = BAD_INPUTS[case]
+    (settings.data_dir / "seeds" / "bad.ttl").write_text(BAD_HEAD + snippet)
+    with pytest.raises(BuildFailed) as err:
+        build(settings, progress=lambda _m: None)
+    text = err.value.report.render()
+    assert "seeds/bad.ttl" in text, text
+    for path in named:
+        assert ID + path in text, (path, text)
+    assert os.path.realpath(settings.current) == str(first.path)  # the last good build is served
 
 
 def test_kg_build_exits_non_zero_with_report(tmp_path, built):

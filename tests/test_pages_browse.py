@@ -102,12 +102,12 @@ def test_programme_page_has_lineage_sites_and_money(live_server):
     sites = html.split('id="sites-h"')[1].split("</section>")[0]
     assert len(re.findall(r'href="/id/site/', sites)) >= 20
     assert 'href="/id/care-model/' in sites
-    # Money: a Sankey whose bands link to funding claims, and a table with sources.
+    # Money: a Sankey whose bands link to funding flows, and a table with sources.
     sankey = re.search(r'<svg[^>]*class="chart sankey".*?</svg>', html, re.S).group(0)
-    assert 'href="/id/claim/nao2018-mcp-funding"' in sankey
+    assert 'href="/id/flow/nao2018-mcp-funding"' in sankey
     assert 'class="band"' in sankey
     money = html.split('id="money-h"')[1].split("</section>")[0]
-    assert 'href="/id/claim/nao2018-direct-investment"' in money
+    assert 'href="/id/flow/nhse-vanguards-2015-18"' in money
     assert 'href="/id/document/nao-vanguards-2018"' in money
 
 
@@ -130,10 +130,11 @@ def test_claim_page_shows_source_and_locator(live_server):
 
 
 def test_conflicting_claims_side_by_side(live_server):
-    html = page(live_server, "/id/claim/nao2018-predicted-savings")
+    """Two statements of one item that dispute each other, on the item's page."""
+    html = page(live_server, "/id/figure/nao2018-predicted-savings")
     table = html.split('id="disp-h"')[1].split("</section>")[0]
     assert 'class="side-by-side"' in table
-    assert 'href="/id/claim/s3-expected-savings-900m"' in table
+    assert 'href="/id/statement/s3-expected-savings-900m"' in table
     assert "£324m" in table and "£900m" in table
     # And on the page of what the claims are about.
     assert 'class="side-by-side"' in page(live_server, "/id/programme/new-care-models")
@@ -142,8 +143,8 @@ def test_conflicting_claims_side_by_side(live_server):
 def test_source_document_page_lists_every_claim_citing_it(live_server):
     html = page(live_server, "/id/document/nao-vanguards-2018")
     citing = html.split('id="cite-h"')[1].split("</section>")[0]
-    for claim in ("nao2018-direct-investment", "nao2018-predicted-savings", "nao2018-vanguard-count"):
-        assert f'href="/id/claim/{claim}"' in citing
+    for item in ("flow/nhse-vanguards-2015-18", "figure/nao2018-predicted-savings", "figure/nao2018-vanguard-count"):
+        assert f'href="/id/{item}"' in citing
     assert "Figure 1, p.6" in citing
 
 
@@ -152,12 +153,12 @@ def test_funding_view(live_server):
     sankey = re.search(r'<svg[^>]*class="chart sankey".*?</svg>', html, re.S).group(0)
     bands = re.findall(r'<g class="flow" data-claim="([^"]+)"><a href="([^"]+)">', sankey)
     assert len(bands) >= 5
-    assert all(href.startswith("/id/claim/") for _iri, href in bands)
-    # Every amount in the tables links to its claim, and every row names a source.
+    assert all(href.startswith("/id/flow/") for _iri, href in bands)
+    # Every amount in the tables links to its flow, and every row names a source.
     rows = re.findall(r"<tr(?: class=\"not-drawn\")?>\s*<td class=\"value\">(.*?)</tr>", html, re.S)
     assert len(rows) >= 5
     for row in rows:
-        assert re.match(r'<a href="/id/claim/[^"]+"', row), row[:200]
+        assert re.match(r'<a href="/id/flow/[^"]+"', row), row[:200]
         assert 'href="/id/document/' in row or "derived from" in row, row[:300]
     # Filtered to one programme.
     one = page(live_server, "/-/funding?programme=" + urllib.parse.quote(
@@ -182,7 +183,11 @@ def test_validation_page(live_server):
         assert r.status == 202 and r.headers["Retry-After"]
         time.sleep(2)
     report = json.loads(r.body)
-    assert report["conforms"] is True and report["violations"] == []
+    assert report["conforms"] is True
+    assert [v for v in report["violations"] if v["severity"] == "Violation"] == []
+    # Warnings are published and listed: vague locators, single secondary sources, no period.
+    warned = {v["shape"].split(" / ")[0].rsplit("/", 1)[-1] for v in report["violations"]}
+    assert {"ReferenceLocatorStructured", "StatementSingleSecondary", "ItemPeriod"} <= warned
     assert any(s["focus"] > 0 for s in report["shapes"])
     html = page(live_server, "/-/validation")
     assert "conforms to its SHACL shapes" in html

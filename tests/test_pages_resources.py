@@ -234,7 +234,7 @@ def test_ontology_terms_are_pages_and_documents(live_server):
     r = fetch(live_server.url, "/def/", "text/turtle")
     assert r.status == 200 and r.content_type.startswith("text/turtle")
     g = parse(live_server.url, r.body, r.content_type)
-    assert (IA.FundingFlow, RDFS.subClassOf, IA.Claim) in g
+    assert (IA.FundingFlow, RDFS.subClassOf, IA.Item) in g
     assert fetch(live_server.url, "/def/", BROWSER_ACCEPT).text.count('class="term"') > 50
 
 
@@ -246,7 +246,7 @@ def test_named_graph_is_a_page_and_a_document(live_server, built):
     r = fetch(live_server.url, path + ".nt")
     g = parse(live_server.url, r.body, r.content_type)
     claim = URIRef(built.base + "id/claim/nao2018-direct-investment")
-    assert (claim, RDF.type, IA.FundingFlow) in g
+    assert (claim, RDF.type, IA.Reference) in g
 
 
 def test_head_and_cors(live_server):

@@ -51,3 +51,20 @@ def test_lineage_of_vanguards_names_what_came_before(store):
 def test_unknown_named_query_is_a_clear_error():
     with pytest.raises(KeyError, match="no named query"):
         queries.get("no-such-query")
+
+
+def test_readme_answers_the_vanguard_money_question_in_twelve_lines(store):
+    """README's "Modelling in brief" query: how much did NHS England give the 50
+    vanguards from 2015-16 to 2017-18, and who says so? One preferred £329m,
+    with the four documents that give it."""
+    from kg.config import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Modelling in brief", 1)[1].split("\n## ", 1)[0]
+    text = section.split("```sparql\n", 1)[1].split("```", 1)[0]
+    assert len(text.strip().splitlines()) <= 12
+    rows = list(store.query(text))
+    assert {r["amount"].value for r in rows} == {"329000000"}
+    assert len({r["flow"].value for r in rows}) == 1
+    assert len({r["document"].value for r in rows}) == 4
+    assert all(r["locator"].value for r in rows)

@@ -29,7 +29,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX wikibase: <http://wikiba.se/ontology#>
 """
+IA = "https://w3id.org/integration-atlas/def/"
 
 
 def q(store, text, **bind):
@@ -131,7 +133,8 @@ def sites_in_wave(store, built, wave):
 def stated_counts(store, built, about):
     rows = q(store, """
         SELECT ?v ?id WHERE {
-            ?c ia:about ?a ; ia:measure ?m ; ia:value ?v ; ia:source/ia:registerId ?id .
+            ?c ia:about ?a ; ia:measure ?m ; ia:hasStatement ?st .
+            ?st ia:value ?v ; prov:wasDerivedFrom/ia:source/ia:registerId ?id .
             ?m rdfs:label "number of sites"@en .
         }""", a=iri(built, about))
     return {(r["id"].value, num(r["v"])) for r in rows}
@@ -164,8 +167,8 @@ def test_forty_four_stp_footprints(store, built):
     counts = stated_counts(store, built, "programme/sustainability-transformation-plans")
     assert {("P58", Decimal(44)), ("P59", Decimal(44)), ("P60", Decimal(44))} <= counts
     rows = q(store, """
-        SELECT ?d WHERE { ?e a ia:Event ; ia:about ?p ; ia:date ?d ; ia:source/ia:registerId "P58" ;
-                                 ia:eventType/rdfs:label "published"@en }""",
+        SELECT ?d WHERE { ?e a ia:Event ; ia:about ?p ; ia:hasStatement ?st ; ia:eventType/rdfs:label "published"@en .
+                          ?st ia:date ?d ; prov:wasDerivedFrom/ia:source/ia:registerId "P58" }""",
              p=iri(built, "programme/sustainability-transformation-plans"))
     assert {r["d"].value for r in rows} == {"2016-03-15"}
 
@@ -178,7 +181,7 @@ def test_accountable_and_integrated_care_systems(store, built):
     assert {("P67", Decimal(42)), ("P68", Decimal(42))} <= stated_counts(store, built, "programme/integrated-care-systems")
 
 
-def test_programme_dates_are_backed_by_sourced_events(store, built):
+def test_programme_dates_come_from_sourced_events(store, built):
     expected = {"integrated-care-pilots": ("2009-04-01", "P34"),
                 "integrated-care-pioneers": ("2013-11-01", "P38"),
                 "accountable-care-systems": ("2017-06-01", "P62"),
@@ -186,9 +189,9 @@ def test_programme_dates_are_backed_by_sourced_events(store, built):
     for prog, (day, rid) in expected.items():
         rows = q(store, """
             SELECT ?start ?id WHERE {
-                ?p ia:startDate ?start .
-                ?e a ia:Event ; ia:about ?p ; ia:date ?start ; ia:eventType/rdfs:label "started"@en ;
-                   ia:source/ia:registerId ?id .
+                ?p ia:startDate ?start ; ia:startEvent ?e .
+                ?e a ia:Event ; ia:about ?p ; ia:bestStatement ?st .
+                ?st ia:date ?start ; prov:wasDerivedFrom/ia:source/ia:registerId ?id .
             }""", p=iri(built, f"programme/{prog}"))
         assert {r["start"].value for r in rows} == {day}, prog
         assert rid in {r["id"].value for r in rows}, prog
@@ -204,42 +207,50 @@ def test_new_programmes_sit_in_the_lineage(store, built):
 
 
 #################################################################
-# Conflicts X12-X16, X18-X20 as disputing claims
+# Conflicts X12-X16 as statements of one item, one preferred
 #################################################################
 
-DISPUTE = """
-    SELECT ?a ?b ?va ?vb ?da ?db ?sa ?sb ?la ?lb WHERE {
-        ?a ia:disputes ?b ; ia:about ?x ; ia:source ?docA ; ia:locator ?la .
-        ?b ia:about ?x ; ia:source ?docB ; ia:locator ?lb .
-        ?docA ia:registerId ?ida . ?docB ia:registerId ?idb .
+STATEMENTS = """
+    SELECT ?a ?b ?va ?vb ?da ?db ?sa ?sb ?ra ?rb WHERE {
+        ?item ia:about ?x ; ia:hasStatement ?a, ?b .
+        FILTER (?a != ?b)
+        ?a prov:wasDerivedFrom ?refA ; wikibase:rank ?ra . ?refA ia:source/ia:registerId ?ida .
+        ?b prov:wasDerivedFrom ?refB ; wikibase:rank ?rb . ?refB ia:source/ia:registerId ?idb .
         OPTIONAL { ?a ia:value ?va } OPTIONAL { ?b ia:value ?vb }
         OPTIONAL { ?a ia:date ?da } OPTIONAL { ?b ia:date ?db }
-        OPTIONAL { ?a ia:summary ?sa } OPTIONAL { ?b ia:summary ?sb }
+        OPTIONAL { ?refA ia:summary ?sa } OPTIONAL { ?refB ia:summary ?sb }
     }"""
+PREFERRED = "http://wikiba.se/ontology#PreferredRank"
 
 
 def disputes(store, built, about, id_a, id_b):
-    return q(store, DISPUTE, x=iri(built, about), ida=ox.Literal(id_a), idb=ox.Literal(id_b))
+    """Pairs of statements of one item about ``about``, one given by register
+    entry ``id_a``, the other by ``id_b``."""
+    return q(store, STATEMENTS, x=iri(built, about), ida=ox.Literal(id_a), idb=ox.Literal(id_b))
 
 
 def test_x12_bcf_planned_savings(store, built):
-    for rid, value in (("P51", 731000000), ("P51", 55000000), ("P52", 1000000000), ("P52", 314000000),
-                       ("P53", 1000000000), ("P53", 314000000), ("P48", 55000000)):
+    """The plans' figures for 2015-16 are statements of one item; the NAO's
+    £511m (via S3) is preferred as the latest figure."""
+    for rid, value in (("P51", 731000000), ("P52", 1000000000), ("P53", 1000000000)):
         rows = disputes(store, built, "programme/better-care-fund", rid, "S3")
-        pairs = {(num(r["va"]), num(r["vb"])) for r in rows if r["va"] and r["vb"]}
-        assert (Decimal(value), Decimal(511000000)) in pairs, (rid, value)
+        pairs = {(num(r["va"]), num(r["vb"]), r["rb"].value) for r in rows if r["va"] and r["vb"]}
+        assert (Decimal(value), Decimal(511000000), PREFERRED) in pairs, (rid, value)
 
 
 def test_x13_joint_working_share(store, built):
+    """90% and "more than 90%" are two statements that do not dispute each other."""
     rows = disputes(store, built, "programme/better-care-fund", "P46", "P47")
     assert rows and {num(r["va"]) for r in rows} == {Decimal(90)}
     assert any("more than 90%" in r["sb"].value for r in rows)
+    assert not any(bool(store.query(f"ASK {{ <{r['a'].value}> <{IA}disputes> <{r['b'].value}> }}")) for r in rows)
 
 
 def test_x14_integration_report_date(store, built):
     for other in ("P45", "P47", "S3"):
         rows = disputes(store, built, "document/nao-integration-2017", "P46", other)
         assert {(r["da"].value, r["db"].value) for r in rows} == {("2017-02-07", "2017-02-08")}, other
+        assert {r["rb"].value for r in rows} == {PREFERRED}
 
 
 def test_x15_pioneer_start(store, built):
@@ -251,42 +262,55 @@ def test_x15_pioneer_start(store, built):
 def test_x16_pioneer_applicants(store, built):
     rows = disputes(store, built, "wave/pioneers-1", "P43", "P40")
     assert {(num(r["va"]), num(r["vb"])) for r in rows} == {(Decimal(100), Decimal(111))}
+    assert {r["rb"].value for r in rows} == {PREFERRED}
+
+
+WORDINGS = """
+    SELECT ?sa ?sb WHERE {
+        ?item a ia:Finding ; ia:about ?x ; ia:hasStatement ?s .
+        ?s prov:wasDerivedFrom ?refA, ?refB .
+        ?refA ia:source/ia:registerId ?ida ; ia:summary ?sa .
+        ?refB ia:source/ia:registerId ?idb ; ia:summary ?sb .
+    }"""
+
+
+def wordings(store, built, about, id_a, id_b):
+    """How two register entries word one finding (the references of its statement)."""
+    return q(store, WORDINGS, x=iri(built, about), ida=ox.Literal(id_a), idb=ox.Literal(id_b))
 
 
 def test_x18_first_wave_acs_count(store, built):
     for other in ("P62", "P63"):
-        rows = disputes(store, built, "wave/accountable-care-systems-1", "P64", other)
+        rows = wordings(store, built, "wave/accountable-care-systems-1", "P64", other)
         assert rows, other
         assert all("Surrey Heartlands" in r["sb"].value and "Greater Manchester" in r["sa"].value for r in rows)
 
 
 def test_x19_pioneer_names(store, built):
-    rows = disputes(store, built, "site/pioneer-staffordshire", "P39", "P40")
+    rows = wordings(store, built, "site/pioneer-staffordshire", "P39", "P40")
     assert rows and "North Staffordshire" in rows[0]["sb"].value
-    rows = disputes(store, built, "site/pioneer-cornwall", "P39", "P40")
+    rows = wordings(store, built, "site/pioneer-cornwall", "P39", "P40")
     assert rows and "Cornwall and Isles of Scilly" in rows[0]["sb"].value
 
 
 def test_x20_berkshire_name(store, built):
-    rows = disputes(store, built, "site/acs-berkshire-west", "P62", "P63")
+    rows = wordings(store, built, "site/acs-berkshire-west", "P62", "P63")
     assert rows
     assert "Berkshire West" in rows[0]["sa"].value and "West Berkshire" in rows[0]["sb"].value
 
 
-def test_disputes_between_programme_claims_are_listed_both_ways(store, built):
-    files = ("better-care-fund", "integrated-care-pioneers", "forward-view-and-systems", "reports")
-    graphs = " ".join(f"<{built.base}id/graph/reference/{f}>" for f in files)
-    rows = q(store, f"""
-        SELECT ?a ?b ?back WHERE {{
-            VALUES ?g {{ {graphs} }}
-            GRAPH ?g {{ ?a ia:disputes ?b }}
-            GRAPH ?h {{ ?b ia:source ?doc }}
-            VALUES ?h {{ {graphs} }}
-            OPTIONAL {{ ?b ia:disputes ?back . FILTER (?back = ?a) }}
-        }}""")
+def test_disputes_are_generated_both_ways(store, built):
+    rows = q(store, """
+        SELECT ?a ?b ?back WHERE {
+            ?a ia:disputes ?b .
+            OPTIONAL { ?b ia:disputes ?back . FILTER (?back = ?a) }
+        }""")
     assert len(rows) >= 20
     one_way = [(r["a"].value, r["b"].value) for r in rows if r["back"] is None]
     assert not one_way, one_way
+    # Each disputing pair is two statements of one item.
+    assert not q(store, """SELECT ?a WHERE { ?a ia:disputes ?b ; ia:statementOf ?i .
+                                              FILTER NOT EXISTS { ?b ia:statementOf ?i } }""")
 
 
 #################################################################
@@ -296,9 +320,11 @@ def test_disputes_between_programme_claims_are_listed_both_ways(store, built):
 def test_bcf_planned_against_actual_per_year_and_source(store, built):
     rows = q(store, """
         SELECT ?id ?year ?measure ?planned ?actual WHERE {
-            ?o a ia:Outcome ; ia:about ?bcf ; ia:againstTarget ?t ; ia:value ?actual ;
-               ia:periodEnd/rdfs:label ?year ; ia:measure/rdfs:label ?measure ; ia:source/ia:registerId ?id .
-            ?t a ia:Target ; ia:value ?planned ; ia:source/ia:registerId ?tid .
+            ?o a ia:Outcome ; ia:about ?bcf ; ia:againstTarget ?t ; ia:hasStatement ?os ;
+               ia:periodEnd/rdfs:label ?year ; ia:measure/rdfs:label ?measure .
+            ?os ia:value ?actual ; prov:wasDerivedFrom/ia:source/ia:registerId ?id .
+            ?t a ia:Target ; ia:hasStatement ?ts .
+            ?ts ia:value ?planned ; prov:wasDerivedFrom/ia:source/ia:registerId ?tid .
             FILTER (?tid = ?id)
         }""", bcf=iri(built, "programme/better-care-fund"))
     got = {(r["id"].value, r["year"].value, r["measure"].value, num(r["planned"]), num(r["actual"])) for r in rows}
@@ -308,7 +334,7 @@ def test_bcf_planned_against_actual_per_year_and_source(store, built):
         ("P51", "2015-16", "money pooled in the fund", Decimal(3800000000), Decimal(5300000000)),
         ("P54", "2019-20", "money pooled in the fund", Decimal(6400000000), Decimal(9200000000)),
     } <= got
-    # The seed S3 states the same 2015-16 pairs as its own claims.
+    # The seed S3 gives the same 2015-16 pairs: references on the same statements.
     assert {("S3", "2015-16", "change in emergency admissions", Decimal(-106000), Decimal(87000))} <= got
 
 
@@ -316,7 +342,7 @@ def test_bcf_additional_costs_hang_off_the_outcomes(store, built):
     rows = q(store, """
         SELECT ?v WHERE {
             ?cost ia:about ?o ; ia:measure/rdfs:label "additional cost against plan"@en ; ia:value ?v .
-            ?o ia:about ?bcf ; ia:source/ia:registerId "P48" .
+            ?o ia:about ?bcf ; ia:hasStatement/prov:wasDerivedFrom/ia:source/ia:registerId "P48" .
         }""", bcf=iri(built, "programme/better-care-fund"))
     assert {num(r["v"]) for r in rows} == {Decimal(311000000), Decimal(146000000)}
 
@@ -373,8 +399,8 @@ def test_multi_programme_sites_names_method_and_sourced_inputs(store):
 def test_derived_links_are_derived_not_stated(store):
     rows = q(store, """
         SELECT ?d ?grade (COUNT(DISTINCT ?about) AS ?n) (COUNT(DISTINCT ?in) AS ?inputs) WHERE {
-            ?d a ia:DerivedClaim ; ia:method ?m ; ia:reliability/rdfs:label ?grade ; ia:about ?about ;
-               prov:wasDerivedFrom ?in .
+            ?d a ia:DerivedClaim ; ia:reliability/rdfs:label ?grade ; ia:statementOf/ia:about ?about ;
+               prov:wasGeneratedBy/prov:qualifiedAssociation/prov:hadPlan/ia:method ?m ; prov:wasDerivedFrom ?in .
             FILTER (STR(?m) IN ("matched by organisation name", "matched by area name"))
             FILTER NOT EXISTS { ?d ia:source ?s }
         } GROUP BY ?d ?grade""")
@@ -390,15 +416,26 @@ def test_derived_links_are_derived_not_stated(store):
 
 # The shape tests share their prefixes and test namespace.
 from .test_shapes import PREFIXES as TTL, SHAPES, T  # noqa: E402
-SOURCED = 'ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts" ; ia:reliability grade:official'
+from .test_shapes import REF, stmt  # noqa: E402
 PROG = 't:prog a ia:Programme ; rdfs:label "P"@en ; rdfs:comment "c"@en ; ia:programmeType ptype:pilot-programme'
 WAVE = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf t:prog ; ia:waveNumber 1 .'
-COUNT = (f't:count a ia:Figure ; rdfs:label "c"@en ; ia:about t:w ; ia:measure measure:site-count ; ia:countOf ia:Site ; '
-         f'ia:unit unit:count ; ia:valueKind kind:reported ; {SOURCED}')
+
+
+def count(value: str) -> str:
+    return (f'{REF} .\nt:count a ia:Figure ; rdfs:label "c"@en ; ia:about t:w ; ia:measure measure:site-count ; '
+            'ia:countOf ia:Site ; ia:periodStart fy:2015-16 ; ia:periodEnd fy:2015-16 .\n'
+            + stmt("cst", "t:count", f"ia:value {value} ; ia:unit unit:count ; ia:valueKind kind:reported") + " .")
+
+
 SITE = 't:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:inWave t:w .'
-LINEAGE_FINDING = f't:f a ia:Finding ; rdfs:label "F"@en ; ia:about t:prog, prog:vanguards ; ia:summary "s"@en ; {SOURCED} .'
-DERIVED = ('t:d a ia:DerivedClaim ; rdfs:label "D"@en ; ia:about prog:vanguards ; '
-           'ia:method "matched by area name"@en')
+FINDING = (f'{REF} ; ia:summary "s"@en .\nt:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards .\n'
+           + stmt("fst", "t:f", 'rdfs:comment "c"@en') + " .")
+LINEAGE_FINDING = FINDING.replace("ia:about prog:vanguards", "ia:about t:prog, prog:vanguards")
+DERIVED = ('t:d a ia:DerivedClaim ; rdfs:label "D"@en ; ia:statementOf t:df ; wikibase:rank wikibase:NormalRank ; '
+           'prov:wasGeneratedBy t:act .\nt:df a ia:Finding ; rdfs:label "DF"@en ; ia:about prog:vanguards .\n'
+           't:act a prov:Activity ; prov:qualifiedAssociation t:assoc .\n'
+           't:assoc a prov:Association ; prov:agent id:agent\\/atlas-editors ; prov:hadPlan t:plan .\n'
+           't:plan a prov:Plan ; ia:method "matched by area name"@en .\nt:d a ia:DerivedClaim')
 
 CASES = {
     "RegisterEntryPublisher": (
@@ -412,17 +449,19 @@ CASES = {
         f'{PROG} .\n{WAVE}\nt:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn prog:vanguards ; ia:inWave t:w .',
         f'{PROG} .\n{WAVE}\n{SITE}'),
     "WaveOrProgrammeCountMatchesListing": (
-        f'{PROG} .\n{WAVE}\n{SITE}\n{COUNT} ; ia:value 2.0 .',
-        f'{PROG} .\n{WAVE}\n{SITE}\n{COUNT} ; ia:value 1.0 .'),
+        f'{PROG} .\n{WAVE}\n{SITE}\n{count("2.0")}',
+        f'{PROG} .\n{WAVE}\n{SITE}\n{count("1.0")}'),
     "ConfidenceMark": (
-        f't:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:confidence "medium" .',
-        f't:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:confidence "med" .'),
+        FINDING.replace('ia:summary "s"@en', 'ia:summary "s"@en ; ia:confidence "medium"'),
+        FINDING.replace('ia:summary "s"@en', 'ia:summary "s"@en ; ia:confidence "med"')),
     "LineageHasProvenance": (
         f'{PROG} ; ia:follows prog:vanguards .',
         f'{PROG} ; ia:follows prog:vanguards .\n{LINEAGE_FINDING}'),
     "DerivedClaimInputsSourced": (
         f'{DERIVED} ; ia:reliability grade:derived ; prov:wasDerivedFrom t:unsourced .\n'
-        't:unsourced a ia:DerivedClaim ; rdfs:label "U"@en ; ia:method "guess"@en ; ia:reliability grade:derived ; prov:wasDerivedFrom t:d .',
+        't:unsourced a ia:DerivedClaim ; rdfs:label "U"@en ; ia:statementOf t:df ; wikibase:rank wikibase:DeprecatedRank ; '
+        'ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/rounded> ; prov:wasGeneratedBy t:act ; '
+        'ia:reliability grade:derived ; prov:wasDerivedFrom t:d .',
         f'{DERIVED} ; ia:reliability grade:derived ; prov:wasDerivedFrom claim:nao2018-vanguard-count .'),
 }
 EXTRA_BROKEN = {

@@ -18,6 +18,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX org:  <http://www.w3.org/ns/org#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX wikibase: <http://wikiba.se/ontology#>
 """
 
 
@@ -70,7 +71,8 @@ def test_sites_per_care_model_match_the_nao_counts(store, built):
     # and the NAO's Figure 1 says the same
     nao = select(store, built, """
         SELECT ?notation ?v WHERE {
-            ?c ia:countOf ia:Site ; ia:about ?cm ; ia:value ?v ; ia:source <id:document/nao-vanguards-2018> .
+            ?c ia:countOf ia:Site ; ia:about ?cm ; ia:value ?v ;
+               ia:hasStatement/prov:wasDerivedFrom/ia:source <id:document/nao-vanguards-2018> .
             ?cm skos:notation ?notation .
         }""")
     assert {r["notation"]: int(Decimal(r["v"])) for r in nao} == {"MCP": 14, "PACS": 9, "EHCH": 6, "ACC": 13, "UEC": 8}
@@ -88,8 +90,9 @@ def test_three_waves_with_their_dates_models_and_announcing_sources(store, built
                    ("3", "2015-09-25", {"ACC"}, 13)]
     events = select(store, built, """
         SELECT ?n ?reg WHERE {
-            ?w ia:waveNumber ?n ; ia:waveOf <id:programme/vanguards> ; ia:announcedOn ?date .
-            ?e a ia:Event ; ia:about ?w ; ia:date ?date ; ia:source/ia:registerId ?reg ; ia:locator ?loc .
+            ?w ia:waveNumber ?n ; ia:waveOf <id:programme/vanguards> ; ia:announcedOn ?date ; ia:announcementEvent ?e .
+            ?e a ia:Event ; ia:about ?w ; ia:hasStatement ?st .
+            ?st ia:date ?date ; prov:wasDerivedFrom ?r . ?r ia:source/ia:registerId ?reg ; ia:locator ?loc .
         }""")
     by_wave = {}
     for r in events:
@@ -142,7 +145,8 @@ def test_vanguard_funding_query_takes_another_site(store, built):
 def test_pacs_parts_add_up_to_their_2015_16_total(store, built):
     rows = select(store, built, """
         SELECT ?total (SUM(?a) AS ?sum) (COUNT(?part) AS ?n) WHERE {
-            ?part ia:partOf ?t . ?part ia:amount ?a . ?t ia:amount ?total ; ia:source/ia:registerId "P25" .
+            ?part ia:partOf ?t . ?part ia:amount ?a . ?t ia:amount ?total .
+            FILTER EXISTS { ?t ia:bestStatement/prov:wasDerivedFrom/ia:source/ia:registerId "P25" }
         } GROUP BY ?total""")
     assert [(Decimal(r["total"]), Decimal(r["sum"]), r["n"]) for r in rows] == [
         (Decimal(45850000), Decimal(45850000), "9")]
@@ -159,7 +163,8 @@ def test_ods_codes_attached_with_a_sourced_finding(store, built, org, code):
     rows = select(store, built, """
         SELECT ?org ?code ?reg ?conf WHERE {
             ?org ia:odsCode ?code .
-            ?f ia:about ?org ; ia:source/ia:registerId ?reg ; ia:confidence ?conf ; ia:summary ?s .
+            ?f ia:about ?org ; ia:hasStatement/prov:wasDerivedFrom ?r .
+            ?r ia:source/ia:registerId ?reg ; ia:confidence ?conf ; ia:summary ?s .
             FILTER (CONTAINS(STR(?s), ?code))
         }""", org=iri(built, f"organisation/{org}"))
     assert rows and {r["code"] for r in rows} == {code}
@@ -177,8 +182,9 @@ def test_ods_codes_unique_and_ccg_codes_count(store, built):
 def test_inferred_links_are_derived_claims_not_memberships(store, built):
     derived = select(store, built, """
         SELECT ?org ?site ?method ?grade WHERE {
-            ?d a ia:DerivedClaim ; ia:organisation ?org ; ia:roleIn ?site ; ia:method ?method ;
-               ia:reliability/rdfs:label ?grade ; prov:wasDerivedFrom ?input .
+            ?d a ia:DerivedClaim ; ia:statementOf ?m ; ia:reliability/rdfs:label ?grade ; prov:wasDerivedFrom ?input ;
+               prov:wasGeneratedBy/prov:qualifiedAssociation/prov:hadPlan/ia:method ?method .
+            ?m ia:organisation ?org ; ia:roleIn ?site .
             FILTER NOT EXISTS { ?d ia:source ?doc }
         }""")
     pairs = {(r["org"].rsplit("/", 1)[1], r["site"].rsplit("/", 1)[1]) for r in derived}
@@ -189,18 +195,20 @@ def test_inferred_links_are_derived_claims_not_memberships(store, built):
     # none of them is stated as a membership of the site
     stated = select(store, built, """
         SELECT ?d WHERE {
-            ?d a ia:DerivedClaim ; ia:organisation ?org ; ia:roleIn ?site .
+            ?d a ia:DerivedClaim ; ia:statementOf ?m .
+            ?m ia:organisation ?org ; ia:roleIn ?site .
             { ?site org:hasMember ?org } UNION { ?site ia:leadOrganisation ?org }
         }""")
     assert stated == []
 
 
-def test_stated_partners_are_backed_by_role_claims(store, built):
+def test_stated_partners_are_generated_from_memberships(store, built):
     rows = select(store, built, """
         SELECT ?site ?org WHERE {
             ?site ia:takesPartIn <id:programme/vanguards> ; org:hasMember ?org .
             FILTER NOT EXISTS {
-                ?r a ia:OrganisationRole ; ia:organisation ?org ; ia:roleIn ?site ; ia:source ?doc ; ia:locator ?loc .
+                ?r a ia:OrganisationRole ; ia:organisation ?org ; ia:roleIn ?site ; ia:bestStatement/prov:wasDerivedFrom ?ref .
+                ?ref ia:source ?doc ; ia:locator ?loc .
             }
         }""")
     assert rows == []
@@ -226,9 +234,9 @@ def test_savings_disagreements_puts_the_expectations_side_by_side(store, built):
     assert "Wilmington" in three_sixty["sourceLabel"]
 
 
-# Each conflict of the fact sheet's section 5 that is encoded here: the
-# disputing claims, with the register ids of their sources and their values
-# (amounts in pounds, stated names or care models).
+# Each conflict of the fact sheet's section 5 that is encoded here: the items
+# about the subject, with the register ids of their references and their
+# values (amounts in pounds, names the references state, or care models).
 CONFLICTS = {
     "X3": ({"P25", "P27"}, {"132600000", "120000000"}),
     "X4": ({"P28", "P25"}, {"8300000", "8600000"}),
@@ -253,44 +261,57 @@ SUBJECT = {
 
 
 @pytest.mark.parametrize("row", sorted(CONFLICTS))
-def test_conflict_rows_are_disputing_claims_with_both_sources(store, built, row):
+def test_conflict_rows_are_statements_with_both_sources(store, built, row):
     sources, values = CONFLICTS[row]
     rows = select(store, built, """
-        SELECT ?subject ?a ?b ?regA ?regB ?va ?vb WHERE {
-            ?a ia:disputes ?b ; ia:about ?subject .
-            ?b ia:about ?subject .
-            ?a ia:source/ia:registerId ?regA ; ia:locator ?la .
-            ?b ia:source/ia:registerId ?regB ; ia:locator ?lb .
-            OPTIONAL { ?a ia:amount ?aa } OPTIONAL { ?a ia:value ?av } OPTIONAL { ?a ia:statedName ?an }
-            OPTIONAL { ?a ia:careModel/skos:notation ?ac }
-            OPTIONAL { ?b ia:amount ?ba } OPTIONAL { ?b ia:value ?bv } OPTIONAL { ?b ia:statedName ?bn }
-            OPTIONAL { ?b ia:careModel/skos:notation ?bc }
-            BIND (STR(COALESCE(?an, ?ac, ?aa, ?av)) AS ?va)
-            BIND (STR(COALESCE(?bn, ?bc, ?ba, ?bv)) AS ?vb)
+        SELECT ?subject ?reg ?v WHERE {
+            ?item ia:about|ia:recipient ?subject ; ia:hasStatement ?s .
+            ?s prov:wasDerivedFrom ?r . ?r ia:source/ia:registerId ?reg ; ia:locator ?loc .
+            OPTIONAL { ?s ia:value ?sv } OPTIONAL { ?r ia:statedName ?name } OPTIONAL { ?item ia:careModel/skos:notation ?cm }
+            BIND (STR(COALESCE(?name, ?cm, ?sv)) AS ?v)
         }""", subject=iri(built, SUBJECT[row]))
-    assert rows, f"{row}: no disputing claims about {SUBJECT[row]}"
-    regs = {r["regA"] for r in rows} | {r["regB"] for r in rows}
-    assert sources <= regs
-    vals = {str(Decimal(v).normalize()) if v[0].isdigit() else v for r in rows for v in (r["va"], r["vb"])}
+    assert rows, f"{row}: no statements about {SUBJECT[row]}"
+    assert sources <= {r["reg"] for r in rows}
+    vals = {str(Decimal(v).normalize()) if v[0].isdigit() else v for r in rows if (v := r["v"])}
     assert {str(Decimal(v).normalize()) if v[0].isdigit() else v for v in values} <= vals
 
 
-def test_x1_the_p22_claim_disputes_the_900m_expectation(store, built):
+@pytest.mark.parametrize("row", ["X3", "X4", "X5", "X6"])
+def test_initial_and_final_funding_are_one_flow_final_preferred(store, built, row):
+    """An allocation and the year's final figure are two statements of one
+    flow; the final one is preferred, with its reason."""
+    rows = select(store, built, """
+        SELECT ?subject ?flow ?v ?rank ?reason WHERE {
+            ?flow a ia:FundingFlow ; ia:recipient ?subject ; ia:hasStatement ?s .
+            ?s ia:value ?v ; wikibase:rank ?rank ; ia:disputes ?other .
+            OPTIONAL { ?s ia:rankReason/skos:prefLabel ?reason }
+        }""", subject=iri(built, SUBJECT[row]))
+    values = {Decimal(v) for v in CONFLICTS[row][1]}
+    rows = [r for r in rows if Decimal(r["v"]) in values]
+    assert len({r["flow"] for r in rows}) == 1
+    preferred = [r for r in rows if r["rank"].endswith("PreferredRank")]
+    assert len(preferred) == 1 and preferred[0]["reason"] == "final figure supersedes the initial allocation"
+    assert Decimal(preferred[0]["v"]) == max(values)
+
+
+def test_x1_the_p22_statements_dispute_the_900m_expectation(store, built):
     rows = select(store, built, """
         SELECT ?v WHERE {
-            ?c ia:source/ia:registerId "P22" ; ia:value ?v ; ia:disputes <id:claim/s3-expected-savings-900m> .
+            ?s prov:wasDerivedFrom/ia:source/ia:registerId "P22" ; ia:value ?v ; ia:disputes ?o .
+            ?o prov:wasDerivedFrom <id:claim/s3-expected-savings-900m> .
         }""")
     assert {Decimal(r["v"]) for r in rows} == {Decimal(324000000), Decimal(360000000)}
 
 
-def test_x2_column_sum_is_a_derived_claim_over_figure_1(store, built):
+def test_x2_column_sum_is_a_derived_statement_over_figure_1(store, built):
     rows = select(store, built, """
-        SELECT ?amount (COUNT(?input) AS ?n) WHERE {
-            <id:claim/derived-nao2018-figure1-column-sum> a ia:DerivedClaim ; ia:amount ?amount ;
-                prov:wasDerivedFrom ?input .
-            ?input ia:partOf <id:claim/nao2018-direct-investment> .
-        } GROUP BY ?amount""")
+        SELECT ?amount ?rank (COUNT(?input) AS ?n) WHERE {
+            <id:claim/derived-nao2018-figure1-column-sum> a ia:DerivedClaim ; ia:value ?amount ; wikibase:rank ?rank ;
+                ia:statementOf <id:flow/nhse-vanguards-2015-18> ; prov:wasDerivedFrom ?input .
+            ?part ia:hasStatement/prov:wasDerivedFrom ?input ; ia:partOf <id:flow/nhse-vanguards-2015-18> .
+        } GROUP BY ?amount ?rank""")
     assert [(Decimal(r["amount"]), r["n"]) for r in rows] == [(Decimal(330000000), "5")]
+    assert rows[0]["rank"].endswith("NormalRank")
 
 
 # ---------------------------------------------------------------- shapes-vanguards.ttl
@@ -301,10 +322,9 @@ VSITE = 't:site a ia:Site ; rdfs:label "A vanguard"@en ; ia:takesPartIn prog:van
 TPROG = ('t:prog a ia:Programme ; rdfs:label "Test programme"@en ; rdfs:comment "For tests."@en ; '
          'ia:programmeType ptype:pilot-programme .')
 ORGS = 't:o1 a org:FormalOrganization ; rdfs:label "O1"@en . t:o2 a org:FormalOrganization ; rdfs:label "O2"@en .'
-SOURCED = 'ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts"'
+from .test_shapes import REF, event  # noqa: E402
 WAVE4 = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 4'
-ANNOUNCED = (f't:e a ia:Event ; rdfs:label "e"@en ; ia:about t:w ; ia:eventType evt:announced ; '
-             f'ia:date "2016-01-05"^^xsd:date ; ia:datePrecision precision:day ; {SOURCED} ; ia:reliability grade:official .')
+ANNOUNCED = f"{REF} .\n" + event("e", "t:w", "2016-01-05", etype="evt:announced") + "\n"
 
 # shape, broken snippet, mended snippet
 SHAPE_CASES = {
@@ -318,15 +338,15 @@ SHAPE_CASES = {
         f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .'
         ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 8 .'),
     "VanguardWaveAnnounced": (f"{WAVE4} . {VSITE} ; ia:careModel cm:acc ; ia:inWave t:w .",
-                              f'{WAVE4} ; ia:announcedOn "2016-01-05"^^xsd:date . {ANNOUNCED} '
+                              f'{WAVE4} ; ia:announcementEvent t:e . {ANNOUNCED} '
                               f"{VSITE} ; ia:careModel cm:acc ; ia:inWave t:w ."),
     "OdsCodeUnique": (f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ9" .',
                       f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ8" .'),
     "OnsCode": (f'{ORGS} t:o1 ia:onsCode "E38" .', f'{ORGS} t:o1 ia:onsCode "E38000025" .'),
     "UnverifiedMark": (f'{ORGS} t:o1 ia:unverified "yes" .', f"{ORGS} t:o1 ia:unverified true ."),
     "StatedClaimNotDerivedGrade": (
-        f't:f a ia:Finding ; rdfs:label "f"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:reliability grade:derived .',
-        f't:f a ia:Finding ; rdfs:label "f"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} ; ia:reliability grade:official .'),
+        REF.replace("grade:official", "grade:derived") + " .",
+        REF + " ."),
 }
 
 

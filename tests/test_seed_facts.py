@@ -66,8 +66,11 @@ def only(rows, **match):
 
 
 #################################################################
-# Funding flows: a figure two documents state is two claims
+# Funding flows: one flow, one preferred value, every document that gives it
 #################################################################
+
+FLOW_329M = "flow/nhse-vanguards-2015-18"
+PREFERRED = "http://wikiba.se/ontology#PreferredRank"
 
 @pytest.mark.parametrize("claim,doc,locator", [
     ("nao2018-direct-investment", S2, "Key facts"),
@@ -75,10 +78,12 @@ def only(rows, **match):
     ("s1-direct-investment", S1, "paragraph 2"),
 ])
 def test_329m_vanguard_investment_from_each_source(run, iri, label, claim, doc, locator):
-    rows = only(run("funding-by-programme-and-care-model"), flow=iri(f"claim/{claim}"))
+    rows = only(run("funding-by-programme-and-care-model"), claim=iri(f"claim/{claim}"))
     assert rows, f"{claim} missing from funding-by-programme-and-care-model"
     row = rows[0]
-    assert num(row["amount"]) == 329_000_000
+    assert row["flow"] == iri(FLOW_329M)
+    assert num(row["amount"]) == num(row["stated"]) == 329_000_000
+    assert row["rank"] == PREFERRED
     assert row["funderLabel"] == label("organisation/nhs-england")
     assert row["recipientLabel"] == label("programme/vanguards")
     assert row["sourceLabel"] == label(doc)
@@ -91,23 +96,33 @@ def test_329m_vanguard_investment_from_each_source(run, iri, label, claim, doc, 
     ("s1-central-spend", S1, "paragraph 2"),
 ])
 def test_60m_central_spend_from_each_source(run, iri, label, claim, doc, locator):
-    rows = only(run("funding-by-programme-and-care-model"), flow=iri(f"claim/{claim}"))
+    rows = only(run("funding-by-programme-and-care-model"), claim=iri(f"claim/{claim}"))
     assert rows, f"{claim} missing from funding-by-programme-and-care-model"
+    assert rows[0]["flow"] == iri("flow/nhse-new-care-models-team-2015-18")
     assert num(rows[0]["amount"]) == 60_000_000
     assert rows[0]["sourceLabel"] == label(doc)
     assert locator in rows[0]["locator"]
 
 
-def test_329m_is_stated_by_three_documents_as_three_flows(run, label):
+def test_329m_is_one_flow_with_four_references(run, iri, label):
+    """Four documents give £329m: one flow, one preferred statement, four
+    references; the £330m sum of Figure 1's rounded parts is another
+    statement of the same flow, not another flow."""
     rows = [r for r in run("funding-by-programme-and-care-model") if num(r["amount"]) == 329_000_000]
-    sources = {r["sourceLabel"] for r in rows}
-    assert {label(S2), label(S0), label(S1)} <= sources
-    assert len({r["flow"] for r in rows}) >= 3
+    assert {r["flow"] for r in rows} == {iri(FLOW_329M)}
+    preferred = [r for r in rows if r["rank"] == PREFERRED]
+    assert {num(r["stated"]) for r in preferred} == {329_000_000}
+    assert len({r["statement"] for r in preferred}) == 1
+    assert len({r["claim"] for r in preferred}) == 4
+    assert {label(S2), label(S0), label(S1), label("document/p21")} == {r["sourceLabel"] for r in preferred}
+    assert {num(r["stated"]) for r in rows} == {329_000_000, 330_000_000}
 
 
 def test_care_model_funding_parts_come_from_nao_figure_1(run, label):
     rows = [r for r in run("funding-by-programme-and-care-model") if r["careModel"]]
     by_model = {r["careModel"]: r for r in rows if r["sourceLabel"] == label(S2)}
+    assert {r["flow"] for r in by_model.values()} and all(
+        r["programmeLabel"] for r in by_model.values())
     assert {k: num(v["amount"]) for k, v in by_model.items()} == {
         "MCP": 124e6, "PACS": 103e6, "EHCH": 18e6, "ACC": 72e6, "UEC": 13e6}
     assert all(r["locator"].startswith("Figure 1") for r in by_model.values())
@@ -117,18 +132,19 @@ def test_care_model_funding_parts_come_from_nao_figure_1(run, label):
 # Conflicting claims
 #################################################################
 
-def test_324m_and_900m_savings_stand_side_by_side(run, iri, label):
-    rows = [r for r in run("conflicting-claims")
-            if {num(r["valueA"]), num(r["valueB"])} == {324e6, 900e6}]
-    assert rows, "the £324m / £900m pair is not reported as conflicting"
-    row = rows[0]
-    assert {row["claimA"], row["claimB"]} == {
-        iri("claim/nao2018-predicted-savings"), iri("claim/s3-expected-savings-900m")}
-    assert {row["sourceA"], row["sourceB"]} == {label(S2), label(S3)}
-    by_value = {num(row["valueA"]): row["locatorA"], num(row["valueB"]): row["locatorB"]}
-    assert by_value[324e6].startswith("Key facts")
-    assert "paragraph" in by_value[900e6]
-    assert row["subjectLabel"] == label("programme/new-care-models")
+def test_324m_and_900m_savings_are_two_statements_of_one_item(run, iri, label):
+    """The NAO's £324m and the £900m of S3 are values of one item, the
+    savings NHS England predicts; £324m is preferred, with a reason."""
+    rows = only(run("conflicting-claims"), item=iri("figure/nao2018-predicted-savings"))
+    assert rows, "the £324m / £900m disagreement is not reported"
+    by_value = {}
+    for r in rows:
+        by_value.setdefault(num(r["value"]), []).append(r)
+    assert {324e6, 900e6} <= set(by_value)
+    assert {r["rank"] for r in by_value[324e6]} == {PREFERRED} and by_value[324e6][0]["reason"]
+    assert PREFERRED not in {r["rank"] for r in by_value[900e6]}
+    assert any(r["sourceLabel"] == label(S2) and r["locator"].startswith("Key facts") for r in by_value[324e6])
+    assert any(r["sourceLabel"] == label(S3) and "paragraph" in r["locator"] for r in by_value[900e6])
 
 
 #################################################################
@@ -143,7 +159,8 @@ def test_bcf_targets_against_outcomes_with_costs(run, label, planned, actual, co
     # Other sources (the PAC report) state the same target as separate claims;
     # this checks the rows that come from the seed article.
     rows = [r for r in run("bcf-planned-vs-actual")
-            if num(r["planned"]) == planned and r["targetSource"] == label(S3)]
+            if num(r["planned"]) == planned
+            and all(r[f"{side}Source"] == label(S3) for side in ("target", "outcome", "cost"))]
     assert rows, f"no Better Care Fund target of {planned} from the seed article"
     row = rows[0]
     assert num(row["actual"]) == actual
@@ -285,9 +302,10 @@ def test_roles_in_the_integration_partnership_board(store, iri):
     Better Care Fund only (S3)."""
     rows = store.query(f"""
         PREFIX ia: <https://w3id.org/integration-atlas/def/>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?org ?role ?in WHERE {{
           ?c a ia:OrganisationRole ; ia:organisation ?org ; ia:roleType ?role ; ia:roleIn ?in ;
-             ia:source <{iri(S3)}> .
+             ia:hasStatement/prov:wasDerivedFrom/ia:source <{iri(S3)}> .
         }}""")
     got = {(r["org"].value, r["role"].value, r["in"].value) for r in rows}
     ipb = iri("organisation/integration-partnership-board")
@@ -307,11 +325,12 @@ def test_posts_are_sourced(store, iri, person, organisation, role, doc):
     rows = list(store.query(f"""
         PREFIX ia: <https://w3id.org/integration-atlas/def/>
         PREFIX org: <http://www.w3.org/ns/org#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?locator WHERE {{
           ?c a ia:Post ; org:member <{iri(f"person/{person}")}> ;
              org:organization <{iri(f"organisation/{organisation}")}> ;
-             ia:roleType <{iri(f"role/{role}")}> ;
-             ia:source <{iri(doc)}> ; ia:locator ?locator .
+             ia:roleType <{iri(f"role/{role}")}> ; ia:hasStatement/prov:wasDerivedFrom ?ref .
+          ?ref ia:source <{iri(doc)}> ; ia:locator ?locator .
         }}"""))
     assert rows and rows[0]["locator"].value
 

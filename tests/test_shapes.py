@@ -46,20 +46,65 @@ PREFIXES = f"""
 @prefix precision: <https://w3id.org/integration-atlas/id/date-precision/> .
 @prefix ptype: <https://w3id.org/integration-atlas/id/programme-type/> .
 @prefix scheme: <https://w3id.org/integration-atlas/id/scheme/> .
+@prefix wikibase: <http://wikiba.se/ontology#> .
 """
 
-# Valid building blocks the cases reuse.
-SOURCED = 'ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts" ; ia:reliability grade:official'
-FIGURE = (f't:fig a ia:Figure ; rdfs:label "A figure"@en ; ia:about prog:vanguards ; '
-          f'ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; {SOURCED}')
+# Valid building blocks the cases reuse: an item, its statement and the
+# reference it rests on (official, with a page, so no warning fires).
+REF = ('t:ref a ia:Reference ; rdfs:label "R"@en ; ia:source doc:nao-vanguards-2018 ; '
+       'ia:locator "Key facts, p.4" ; ia:page 4 ; ia:section "Key facts" ; ia:reliability grade:official')
+RANK = "wikibase:rank wikibase:NormalRank"
+
+
+def stmt(name: str, item: str, values: str, rank: str = RANK) -> str:
+    return f"t:{name} a ia:Statement ; ia:statementOf {item} ; {rank} ; prov:wasDerivedFrom t:ref ; {values}"
+
+
+PERIOD = "ia:periodStart fy:2015-16 ; ia:periodEnd fy:2015-16"
+FIGURE = f't:fig a ia:Figure ; rdfs:label "A figure"@en ; ia:about prog:vanguards ; ia:measure measure:site-count ; {PERIOD}'
+COUNT = "ia:unit unit:count ; ia:valueKind kind:reported"
+
+
+def figure(value: str = "50.0", item: str = FIGURE, values: str = COUNT) -> str:
+    return f"{REF} .\n{item} .\n{stmt('st', 't:fig', f'ia:value {value} ; {values}')} ."
+
+
 PROGRAMME = ('t:prog a ia:Programme ; rdfs:label "Test programme"@en ; rdfs:comment "For tests."@en ; '
              'ia:programmeType ptype:pilot-programme')
 FLOW = (f't:flow a ia:FundingFlow ; rdfs:label "A flow"@en ; ia:funder orgn:nhs-england ; '
-        f'ia:recipient prog:vanguards ; ia:currency "GBP" ; {SOURCED}')
-EVENT = (f't:event a ia:Event ; rdfs:label "An event"@en ; ia:eventType evt:started ; {SOURCED}')
+        f'ia:recipient prog:vanguards ; {PERIOD}')
+
+
+def flow(value: str = "5.0", item: str = FLOW, unit: str = "unit:gbp") -> str:
+    return f"{REF} .\n{item} .\n{stmt('st', 't:flow', f'ia:value {value} ; ia:unit {unit} ; ia:valueKind kind:spent')} ."
+
+
+EVENT = 't:event a ia:Event ; rdfs:label "An event"@en ; ia:eventType evt:started'
+
+
+def event(name: str, about: str, date: str, precision: str = "precision:day", etype: str = "evt:started") -> str:
+    return (f't:{name} a ia:Event ; rdfs:label "E"@en ; ia:eventType {etype} ; ia:about {about} .\n'
+            + stmt(f"{name}-st", f"t:{name}", f'ia:date "{date}"^^xsd:date ; ia:datePrecision {precision}') + " .")
+
+
 SITE = 't:site a ia:Site ; rdfs:label "A site"@en'
 # A vanguard site names one care model and one wave (shapes-vanguards.ttl).
 IN_WAVE_1 = 'ia:inWave <https://w3id.org/integration-atlas/id/wave/vanguards-1>'
+DERIVED = ('t:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:statementOf t:f ; ia:reliability grade:derived ; '
+           'wikibase:rank wikibase:NormalRank ; prov:wasDerivedFrom id:claim\\/nao2018-vanguard-count')
+ACTIVITY = ('t:act a prov:Activity ; prov:used id:claim\\/nao2018-vanguard-count ; prov:qualifiedAssociation t:assoc .\n'
+            't:assoc a prov:Association ; prov:agent id:agent\\/atlas-editors ; prov:hadPlan t:plan .\n'
+            't:plan a prov:Plan ; ia:method "matched by name"@en .\n'
+            't:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards .')
+PART = ('t:p{n} a ia:Figure ; rdfs:label "p{n}"@en ; ia:about cm:{m} ; ia:measure measure:site-count ; '
+        f'{PERIOD} ; ia:partOf t:fig .\n')
+
+
+def parts(total: str, a: str = "7.0", b: str = "5.0", unit_b: str = "unit:count") -> str:
+    return (f"{REF} .\n{FIGURE} .\n{stmt('st', 't:fig', f'ia:value {total} ; {COUNT} ; ia:rounding 0.5')} .\n"
+            + PART.format(n=1, m="mcp") + stmt("st1", "t:p1", f"ia:value {a} ; {COUNT}") + " .\n"
+            + PART.format(n=2, m="pacs") + stmt("st2", "t:p2", f"ia:value {b} ; ia:unit {unit_b} ; ia:valueKind kind:reported") + " .")
+
 
 # shape, broken snippet, mended snippet
 CASES = {
@@ -73,15 +118,15 @@ CASES = {
                           f"{PROGRAMME} ."),
     "Programme/date-as-string": ("Programme", f'{PROGRAMME} ; ia:startDate "2015" .', f"{PROGRAMME} ."),
     "Programme/follows-non-programme": ("Programme", f"{PROGRAMME} ; ia:follows orgn:nhs-england .",
-                                        f"{PROGRAMME} ; ia:follows prog:vanguards .\n"
-                                        f't:link a ia:Finding ; rdfs:label "L"@en ; ia:summary "s"@en ; '
-                                        f"ia:about t:prog, prog:vanguards ; {SOURCED} ."),
+                                        f"{PROGRAMME} ; ia:follows prog:vanguards .\n{REF} .\n"
+                                        't:link a ia:Finding ; rdfs:label "L"@en ; ia:about t:prog, prog:vanguards .\n'
+                                        + stmt("link-st", "t:link", 'ia:summary "s"@en') + " ."),
     "Programme/ends-before-start": (
         "Programme",
-        f'{PROGRAMME} ; ia:startDate "2016-01-01"^^xsd:date ; ia:endDate "2015-01-01"^^xsd:date .\n'
-        f't:e1 a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2016-01-01"^^xsd:date ; ia:datePrecision precision:day ; {SOURCED} .\n'
-        f't:e2 a ia:Event ; rdfs:label "e"@en ; ia:eventType evt:ended ; ia:about t:prog ; ia:date "2015-01-01"^^xsd:date ; ia:datePrecision precision:day ; {SOURCED} .',
-        f"{PROGRAMME} ."),
+        f"{PROGRAMME} ; ia:startEvent t:e1 ; ia:endEvent t:e2 .\n{REF} .\n"
+        + event("e1", "t:prog", "2016-01-01") + "\n" + event("e2", "t:prog", "2015-01-01", etype="evt:ended"),
+        f"{PROGRAMME} ; ia:startEvent t:e1 ; ia:endEvent t:e2 .\n{REF} .\n"
+        + event("e1", "t:prog", "2015-01-01") + "\n" + event("e2", "t:prog", "2016-01-01", etype="evt:ended")),
     "Wave/number-zero": ("Wave", 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 0 .',
                          't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 1 .'),
     "Wave/no-programme": ("Wave", 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveNumber 2 .',
@@ -97,100 +142,107 @@ CASES = {
                                        't:d a ia:Report ; rdfs:label "D"@en ; dcterms:title "A"@en ; dcterms:issued "2018-01-01"^^xsd:date .'),
     "SourceDocument/bad-seed-file": ("SourceDocument", 't:d a ia:Article ; rdfs:label "D"@en ; dcterms:title "A"@en ; ia:seedFile "notes.txt" .',
                                      't:d a ia:Article ; rdfs:label "D"@en ; dcterms:title "A"@en ; ia:seedFile "009_0123456789abcdef.txt" .'),
-    "Claim/no-reliability": ("Claim", FIGURE.replace("; ia:reliability grade:official", "") + " ; ia:value 1.0 .",
-                             FIGURE + " ; ia:value 1.0 ."),
-    "StatedClaim/no-source": ("StatedClaim", FIGURE.replace("ia:source doc:nao-vanguards-2018 ;", "") + " ; ia:value 1.0 .",
-                              FIGURE + " ; ia:value 1.0 ."),
-    "StatedClaim/no-locator": ("StatedClaim", FIGURE.replace('ia:locator "Key facts" ;', "") + " ; ia:value 1.0 .",
-                               FIGURE + " ; ia:value 1.0 ."),
-    "StatedClaim/two-sources": ("StatedClaim", FIGURE + " ; ia:value 1.0 ; ia:source doc:vanguards-report-summary-2018 .",
-                                FIGURE + " ; ia:value 1.0 ."),
-    "DerivedClaim/no-inputs": (
-        "DerivedClaim",
-        't:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:method "matched by name"@en ; ia:reliability grade:derived .',
-        't:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:method "matched by name"@en ; ia:reliability grade:derived ; '
-        'prov:wasDerivedFrom id:claim\\/nao2018-vanguard-count .'),
-    "DerivedClaim/with-source": (
-        "DerivedClaim",
-        't:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:method "sum"@en ; ia:reliability grade:derived ; '
-        'prov:wasDerivedFrom id:claim\\/nao2018-vanguard-count ; ia:source doc:nao-vanguards-2018 .',
-        't:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:method "sum"@en ; ia:reliability grade:derived ; '
-        'prov:wasDerivedFrom id:claim\\/nao2018-vanguard-count .'),
-    "Figure/value-not-decimal": ("Figure", FIGURE + ' ; ia:value "fifty" .', FIGURE + " ; ia:value 50.0 ."),
-    "Figure/no-measure": ("Figure", FIGURE.replace("ia:measure measure:site-count ;", "") + " ; ia:value 5.0 .",
-                          FIGURE + " ; ia:value 5.0 ."),
-    "NonNegativeFigure/negative-count": ("NonNegativeFigure", FIGURE + " ; ia:value -3.0 .", FIGURE + " ; ia:value 3.0 ."),
+    "Reference/no-reliability": ("Reference", figure().replace("; ia:reliability grade:official", ""), figure()),
+    "Reference/no-source": ("Reference", figure().replace("ia:source doc:nao-vanguards-2018 ;", ""), figure()),
+    "Reference/missing-document": ("Reference", figure().replace("doc:nao-vanguards-2018", "doc:no-such-report"), figure()),
+    "Reference/no-locator": ("Reference", figure().replace('ia:locator "Key facts, p.4" ;', ""), figure()),
+    "Reference/two-sources": ("Reference", figure().replace("ia:source doc:nao-vanguards-2018", "ia:source doc:nao-vanguards-2018, doc:vanguards-report-summary-2018"), figure()),
+    "ReferenceLocatorStructured/vague": ("ReferenceLocatorStructured",
+                                         figure().replace('ia:locator "Key facts, p.4" ; ia:page 4 ; ia:section "Key facts"', 'ia:locator "article text"'),
+                                         figure()),
+    "Statement/value-not-decimal": ("Statement", figure('"fifty"'), figure()),
+    "Statement/no-rank": ("Statement", figure().replace(f"{RANK} ;", ""), figure()),
+    "Statement/preferred-without-reason": ("Statement", figure().replace("wikibase:NormalRank", "wikibase:PreferredRank"),
+                                           figure().replace("wikibase:NormalRank", "wikibase:PreferredRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/more-sources>")),
+    "Statement/value-without-unit": ("Statement", figure(values="ia:valueKind kind:reported").replace(" ; .", " ."), figure()),
+    "Statement/bound-without-value": ("Statement", f"{REF} .\n" + event("e", "prog:vanguards", "2015-01-01").replace("precision:day", "precision:day ; ia:bound <https://w3id.org/integration-atlas/id/bound/about>"),
+                                      f"{REF} .\n" + event("e", "prog:vanguards", "2015-01-01")),
+    "StatementReferenced/no-reference": ("StatementReferenced", figure().replace("prov:wasDerivedFrom t:ref ;", ""), figure()),
+    "StatementSingleSecondary/one-secondary-source": ("StatementSingleSecondary", figure().replace("grade:official", "grade:secondary"),
+                                                      figure().replace("grade:official", "grade:secondary") + "\n" + REF.replace("t:ref", "t:ref2") + " .\n"
+                                                      "t:st prov:wasDerivedFrom t:ref2 ."),
+    "DerivedStatement/no-activity": ("DerivedStatement", f"{DERIVED} .\n{ACTIVITY}", f"{DERIVED} ; prov:wasGeneratedBy t:act .\n{ACTIVITY}"),
+    "DerivedStatement/with-source": ("DerivedStatement", f"{DERIVED} ; prov:wasGeneratedBy t:act ; ia:source doc:nao-vanguards-2018 .\n{ACTIVITY}",
+                                     f"{DERIVED} ; prov:wasGeneratedBy t:act .\n{ACTIVITY}"),
+    "Item/no-statement": ("Item", f"{FIGURE} .", figure()),
+    "Item/two-preferred": ("Item", figure() + "\n" + stmt("st2", "t:fig", f"ia:value 51.0 ; {COUNT}").replace(RANK, "wikibase:rank wikibase:PreferredRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/more-sources>") + " .\n"
+                           "t:st wikibase:rank wikibase:PreferredRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/more-precise> .",
+                           figure() + "\n" + stmt("st2", "t:fig", f"ia:value 51.0 ; {COUNT}").replace(RANK, "wikibase:rank wikibase:PreferredRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/more-sources>") + " ."),
+    "Item/disagree-none-preferred": ("Item", figure() + "\n" + stmt("st2", "t:fig", f"ia:value 51.0 ; {COUNT}") + " .",
+                                     figure() + "\n" + stmt("st2", "t:fig", f"ia:value 51.0 ; {COUNT}").replace(RANK, "wikibase:rank wikibase:DeprecatedRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/rounded>") + " ."),
+    "Item/duplicate-statement": ("Item", figure() + "\n" + stmt("st2", "t:fig", f"ia:value 50.0 ; {COUNT}").replace(RANK, "wikibase:rank wikibase:DeprecatedRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/rounded>") + " .",
+                                 figure() + "\n" + stmt("st2", "t:fig", f"ia:value 50.0 ; {COUNT} ; ia:bound <https://w3id.org/integration-atlas/id/bound/about>").replace(RANK, "wikibase:rank wikibase:DeprecatedRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/rounded>") + " ."),
+    "Item/two-units": ("Item", figure() + "\n" + stmt("st2", "t:fig", "ia:value 50.0 ; ia:unit unit:percent ; ia:valueKind kind:reported").replace(RANK, "wikibase:rank wikibase:DeprecatedRank ; ia:rankReason <https://w3id.org/integration-atlas/id/rank-reason/rounded>") + " .",
+                       figure()),
+    "Item/hand-written-value": ("Item", figure() + "\nt:fig ia:value 49.0 .", figure() + "\nt:fig ia:value 50.0 ."),
+    "ItemPeriod/no-period": ("ItemPeriod", figure(item=FIGURE.replace(f" ; {PERIOD}", "")), figure()),
+    "Figure/no-measure": ("Figure", figure(item=FIGURE.replace("ia:measure measure:site-count ;", "")), figure()),
+    "Figure/statement-without-value": ("Figure", f"{REF} .\n{FIGURE} .\n" + stmt("st", "t:fig", 'ia:date "2015-01-01"^^xsd:date') + " .", figure()),
+    "NonNegativeFigure/negative-count": ("NonNegativeFigure", figure("-3.0"), figure("3.0")),
     "Outcome/target-of-other-measure": (
         "Outcome",
-        f't:target a ia:Target ; rdfs:label "T"@en ; ia:about prog:better-care-fund ; ia:measure measure:delayed-transfer-days-change ; '
-        f'ia:value -10.0 ; ia:unit unit:days ; ia:valueKind kind:planned ; {SOURCED} .\n'
-        f't:outcome a ia:Outcome ; rdfs:label "O"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; '
-        f'ia:value 5.0 ; ia:unit unit:admissions ; ia:valueKind kind:actual ; ia:againstTarget t:target ; {SOURCED} .',
-        f't:target a ia:Target ; rdfs:label "T"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; '
-        f'ia:value -10.0 ; ia:unit unit:admissions ; ia:valueKind kind:planned ; {SOURCED} .\n'
-        f't:outcome a ia:Outcome ; rdfs:label "O"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; '
-        f'ia:value 5.0 ; ia:unit unit:admissions ; ia:valueKind kind:actual ; ia:againstTarget t:target ; {SOURCED} .'),
-    "FundingFlow/negative-amount": ("FundingFlow", FLOW + " ; ia:amount -5.0 .", FLOW + " ; ia:amount 5.0 ."),
-    "FundingFlow/amount-as-string": ("FundingFlow", FLOW + ' ; ia:amount "£329m" .', FLOW + " ; ia:amount 329000000.0 ."),
-    "FundingFlow/wrong-currency": ("FundingFlow", FLOW.replace('"GBP"', '"USD"') + " ; ia:amount 5.0 .",
-                                   FLOW + " ; ia:amount 5.0 ."),
-    "FundingFlow/period-backwards": ("FundingFlow", FLOW + " ; ia:amount 5.0 ; ia:periodStart fy:2017-18 ; ia:periodEnd fy:2015-16 .",
-                                     FLOW + " ; ia:amount 5.0 ; ia:periodStart fy:2015-16 ; ia:periodEnd fy:2017-18 ."),
-    "Event/no-precision": ("Event", EVENT + ' ; ia:about orgn:nhs-england ; ia:date "2015-04-01"^^xsd:date .',
-                           EVENT + ' ; ia:about orgn:nhs-england ; ia:date "2015-04-01"^^xsd:date ; ia:datePrecision precision:day .'),
-    "Event/datetime-not-date": ("Event", EVENT + ' ; ia:about orgn:nhs-england ; ia:datePrecision precision:day ; ia:date "2015-04-01T00:00:00"^^xsd:dateTime .',
-                                EVENT + ' ; ia:about orgn:nhs-england ; ia:datePrecision precision:day ; ia:date "2015-04-01"^^xsd:date .'),
-    "Finding/no-summary": ("Finding", f't:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards ; {SOURCED} .',
-                           f't:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards ; ia:summary "s"@en ; {SOURCED} .'),
-    "OrganisationRole/no-role-in": ("OrganisationRole", f't:r a ia:OrganisationRole ; rdfs:label "R"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:runs ; {SOURCED} .',
-                                    f't:r a ia:OrganisationRole ; rdfs:label "R"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:runs ; ia:roleIn prog:vanguards ; {SOURCED} .'),
-    "Post/member-not-person": ("Post", f't:p a ia:Post ; rdfs:label "P"@en ; org:member orgn:kable ; org:organization orgn:nhs-england ; ia:roleType role:chief-executive ; {SOURCED} .',
-                               f't:p a ia:Post ; rdfs:label "P"@en ; org:member id:person\\/simon-stevens ; org:organization orgn:nhs-england ; ia:roleType role:chief-executive ; {SOURCED} .'),
+        f"{REF} .\n"
+        f't:target a ia:Target ; rdfs:label "T"@en ; ia:about prog:better-care-fund ; ia:measure measure:delayed-transfer-days-change ; {PERIOD} .\n'
+        + stmt("tst", "t:target", "ia:value -10.0 ; ia:unit unit:days ; ia:valueKind kind:planned") + " .\n"
+        f't:outcome a ia:Outcome ; rdfs:label "O"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; ia:againstTarget t:target ; {PERIOD} .\n'
+        + stmt("ost", "t:outcome", "ia:value 5.0 ; ia:unit unit:admissions ; ia:valueKind kind:actual") + " .",
+        f"{REF} .\n"
+        f't:target a ia:Target ; rdfs:label "T"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; {PERIOD} .\n'
+        + stmt("tst", "t:target", "ia:value -10.0 ; ia:unit unit:admissions ; ia:valueKind kind:planned") + " .\n"
+        f't:outcome a ia:Outcome ; rdfs:label "O"@en ; ia:about prog:better-care-fund ; ia:measure measure:emergency-admissions-change ; ia:againstTarget t:target ; {PERIOD} .\n'
+        + stmt("ost", "t:outcome", "ia:value 5.0 ; ia:unit unit:admissions ; ia:valueKind kind:actual") + " ."),
+    "FundingFlow/negative-amount": ("FundingFlow", flow("-5.0"), flow("5.0")),
+    "FundingFlow/not-in-pounds": ("FundingFlow", flow(unit="unit:count"), flow()),
+    "FundingFlow/period-backwards": ("FundingFlow", flow(item=FLOW.replace(PERIOD, "ia:periodStart fy:2017-18 ; ia:periodEnd fy:2015-16")),
+                                     flow(item=FLOW.replace(PERIOD, "ia:periodStart fy:2015-16 ; ia:periodEnd fy:2017-18"))),
+    "Event/no-type": ("Event", f"{REF} .\n" + event("e", "orgn:nhs-england", "2015-04-01").replace("ia:eventType evt:started ;", ""),
+                      f"{REF} .\n" + event("e", "orgn:nhs-england", "2015-04-01")),
+    "Event/statement-without-precision": ("Event", f"{REF} .\n" + event("e", "orgn:nhs-england", "2015-04-01").replace(" ; ia:datePrecision precision:day", ""),
+                                          f"{REF} .\n" + event("e", "orgn:nhs-england", "2015-04-01")),
+    "Finding/no-summary": ("Finding", f'{REF} .\nt:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards .\n' + stmt("fst", "t:f", 'rdfs:comment "c"@en') + " .",
+                           f'{REF} ; ia:summary "s"@en .\nt:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards .\n' + stmt("fst", "t:f", 'rdfs:comment "c"@en') + " ."),
+    "OrganisationRole/no-role-in": ("OrganisationRole", f'{REF} .\nt:r a ia:OrganisationRole ; rdfs:label "R"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:runs .\n' + stmt("rst", "t:r", 'rdfs:comment "c"@en') + " .",
+                                    f'{REF} .\nt:r a ia:OrganisationRole ; rdfs:label "R"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:runs ; ia:roleIn prog:vanguards .\n' + stmt("rst", "t:r", 'rdfs:comment "c"@en') + " ."),
+    "Post/member-not-person": ("Post", f'{REF} .\nt:p a ia:Post ; rdfs:label "P"@en ; org:member orgn:kable ; org:organization orgn:nhs-england ; ia:roleType role:chief-executive .\n' + stmt("pst", "t:p", 'rdfs:comment "c"@en') + " .",
+                               f'{REF} .\nt:p a ia:Post ; rdfs:label "P"@en ; org:member id:person\\/simon-stevens ; org:organization orgn:nhs-england ; ia:roleType role:chief-executive .\n' + stmt("pst", "t:p", 'rdfs:comment "c"@en') + " ."),
     "FinancialYear/no-end": ("FinancialYear", 't:fy a ia:FinancialYear ; rdfs:label "1999-00"@en ; ia:beginsOn "1999-04-01"^^xsd:date .',
                              't:fy a ia:FinancialYear ; rdfs:label "1999-00"@en ; ia:beginsOn "1999-04-01"^^xsd:date ; ia:endsOn "2000-03-31"^^xsd:date .'),
-    "DatesBackedByEvents/unbacked-start": (
-        "DatesBackedByEvents", f'{PROGRAMME} ; ia:startDate "2001-05-01"^^xsd:date .',
-        f'{PROGRAMME} ; ia:startDate "2001-05-01"^^xsd:date .\n'
-        f'{EVENT} ; ia:about t:prog ; ia:date "2001-05-01"^^xsd:date ; ia:datePrecision precision:month .'),
-    "PartsSumToTotal/parts-exceed-total": (
-        "PartsSumToTotal",
-        f'{FIGURE} ; ia:value 10.0 ; ia:rounding 0.5 .\n'
-        f't:p1 a ia:Figure ; rdfs:label "p1"@en ; ia:about cm:mcp ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 7.0 ; ia:partOf t:fig ; {SOURCED} .\n'
-        f't:p2 a ia:Figure ; rdfs:label "p2"@en ; ia:about cm:pacs ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 5.0 ; ia:partOf t:fig ; {SOURCED} .',
-        f'{FIGURE} ; ia:value 11.0 ; ia:rounding 0.5 .\n'
-        f't:p1 a ia:Figure ; rdfs:label "p1"@en ; ia:about cm:mcp ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 7.0 ; ia:partOf t:fig ; {SOURCED} .\n'
-        f't:p2 a ia:Figure ; rdfs:label "p2"@en ; ia:about cm:pacs ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 5.0 ; ia:partOf t:fig ; {SOURCED} .'),
+    "DatesFromEvents/hand-written-start": (
+        "DatesFromEvents", f'{PROGRAMME} ; ia:startDate "2001-05-01"^^xsd:date .',
+        f"{PROGRAMME} ; ia:startEvent t:e .\n{REF} .\n" + event("e", "t:prog", "2001-05-01", "precision:month")),
+    "DatesFromEvents/event-of-another-type": (
+        "DatesFromEvents", f"{PROGRAMME} ; ia:startEvent t:e .\n{REF} .\n" + event("e", "t:prog", "2001-05-01", etype="evt:ended"),
+        f"{PROGRAMME} ; ia:startEvent t:e .\n{REF} .\n" + event("e", "t:prog", "2001-05-01")),
+    "MembersFromMemberships/hand-written-member": (
+        "MembersFromMemberships", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ; org:hasMember orgn:nhs-england .",
+        f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} .\n{REF} .\n"
+        't:m a ia:OrganisationRole ; rdfs:label "M"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:partner ; ia:roleIn t:site .\n'
+        + stmt("mst", "t:m", 'rdfs:comment "c"@en') + " ."),
+    "PartsSumToTotal/parts-exceed-total": ("PartsSumToTotal", parts("10.0"), parts("11.0")),
+    "PartsMatchTotal/part-in-another-unit": ("PartsMatchTotal", parts("11.0", unit_b="unit:percent"), parts("11.0")),
+    "PartsMatchTotal/part-outside-period": ("PartsMatchTotal", parts("11.0").replace(f"ia:about cm:pacs ; ia:measure measure:site-count ; {PERIOD}", "ia:about cm:pacs ; ia:measure measure:site-count ; ia:periodStart fy:2016-17 ; ia:periodEnd fy:2016-17"),
+                                            parts("11.0")),
     "SiteCountMatchesListing/too-few-sites": (
         "SiteCountMatchesListing",
-        f't:count a ia:Figure ; rdfs:label "c"@en ; ia:about t:model ; ia:measure measure:site-count ; ia:countOf ia:Site ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 2.0 ; {SOURCED} .\n'
+        figure("2.0", item=FIGURE.replace("ia:about prog:vanguards", "ia:about t:model ; ia:countOf ia:Site")) + "\n"
         't:model a ia:CareModel ; rdfs:label "M"@en ; skos:prefLabel "M"@en ; skos:inScheme scheme:care-models .\n'
         f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model .',
-        f't:count a ia:Figure ; rdfs:label "c"@en ; ia:about t:model ; ia:measure measure:site-count ; ia:countOf ia:Site ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 1.0 ; {SOURCED} .\n'
+        figure("1.0", item=FIGURE.replace("ia:about prog:vanguards", "ia:about t:model ; ia:countOf ia:Site")) + "\n"
         't:model a ia:CareModel ; rdfs:label "M"@en ; skos:prefLabel "M"@en ; skos:inScheme scheme:care-models .\n'
         f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model ; {IN_WAVE_1} .'),
     "EventInProgrammeLifetime/before-start": (
         "EventInProgrammeLifetime",
-        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
-        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
-        f'{EVENT} ; ia:about t:prog ; ia:date "2010-05-20"^^xsd:date ; ia:datePrecision precision:day .',
-        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
-        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
-        f'{EVENT} ; ia:about t:prog ; ia:date "2010-06-20"^^xsd:date ; ia:datePrecision precision:day .'),
+        f"{PROGRAMME} ; ia:startEvent t:start .\n{REF} .\n" + event("start", "t:prog", "2010-06-01", "precision:month") + "\n"
+        + event("e", "t:prog", "2010-05-20", etype="evt:announced"),
+        f"{PROGRAMME} ; ia:startEvent t:start .\n{REF} .\n" + event("start", "t:prog", "2010-06-01", "precision:month") + "\n"
+        + event("e", "t:prog", "2010-06-20", etype="evt:announced")),
     "EventInProgrammeLifetime/year-precision-before-start": (
         "EventInProgrammeLifetime",
-        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
-        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
-        f'{EVENT} ; ia:about t:prog ; ia:date "2009-01-01"^^xsd:date ; ia:datePrecision precision:year .',
+        f"{PROGRAMME} ; ia:startEvent t:start .\n{REF} .\n" + event("start", "t:prog", "2010-06-01", "precision:month") + "\n"
+        + event("e", "t:prog", "2009-01-01", "precision:year", etype="evt:announced"),
         # A year-precision date in the start year is inside the lifetime.
-        f'{PROGRAMME} ; ia:startDate "2010-06-01"^^xsd:date .\n'
-        f't:start a ia:Event ; rdfs:label "s"@en ; ia:eventType evt:started ; ia:about t:prog ; ia:date "2010-06-01"^^xsd:date ; ia:datePrecision precision:month ; {SOURCED} .\n'
-        f'{EVENT} ; ia:about t:prog ; ia:date "2010-01-01"^^xsd:date ; ia:datePrecision precision:year .'),
-    "DisputeSameSubject/different-subjects": (
-        "DisputeSameSubject",
-        f'{FIGURE} ; ia:value 1.0 ; ia:disputes t:other .\n'
-        f't:other a ia:Figure ; rdfs:label "o"@en ; ia:about prog:better-care-fund ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 2.0 ; {SOURCED} .',
-        f'{FIGURE} ; ia:value 1.0 ; ia:disputes t:other .\n'
-        f't:other a ia:Figure ; rdfs:label "o"@en ; ia:about prog:vanguards ; ia:measure measure:site-count ; ia:unit unit:count ; ia:valueKind kind:reported ; ia:value 2.0 ; {SOURCED} .'),
+        f"{PROGRAMME} ; ia:startEvent t:start .\n{REF} .\n" + event("start", "t:prog", "2010-06-01", "precision:month") + "\n"
+        + event("e", "t:prog", "2010-01-01", "precision:year", etype="evt:announced")),
 }
 
 

@@ -40,7 +40,7 @@ def tree(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def national(tmp_path_factory) -> tuple[Path, dict, ox.Store]:
     root = tmp_path_factory.mktemp("synth") / "national"
-    manifest = synthesise(root, 100_000)
+    manifest = synthesise(root, 120_000)
     return root, manifest, read(root)
 
 
@@ -74,7 +74,10 @@ def test_national_shape(national):
     assert count(store, f"SELECT (COUNT(?s) AS ?n) {{ ?s a <{IA}Site> ; <{IA}takesPartIn> <{SYN}programme/integrated-care-systems> }}") == 42
     assert count(store, f"SELECT (COUNT(?d) AS ?n) {{ ?d a <{IA}Report> ; <http://purl.org/dc/terms/subject> ?p }}") == 1500
     assert count(store, f"SELECT (COUNT(?o) AS ?n) {{ ?o a <{IA}Outcome> ; <{IA}againstTarget> ?t . ?t a <{IA}Target> }}") >= 1500
-    assert count(store, f"SELECT (COUNT(?f) AS ?n) {{ ?f a <{IA}FundingFlow> ; <{IA}currency> \"GBP\" ; <{IA}source> ?d }}") >= 1500
+    # Each pooled fund is an item with a statement in pounds and a reference to its plan.
+    assert count(store, f"SELECT (COUNT(?f) AS ?n) {{ ?f a <{IA}FundingFlow> . ?s <{IA}statementOf> ?f ; "
+                        f"<{IA}unit>/<http://www.w3.org/2004/02/skos/core#notation> \"GBP\" ; "
+                        f"<http://www.w3.org/ns/prov#wasDerivedFrom>/<{IA}source> ?d }}") >= 1500
     # One file per source document.
     assert len(list((root / "synthetic" / "plans").rglob("*.ttl"))) == 1500
 

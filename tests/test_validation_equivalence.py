@@ -91,57 +91,61 @@ def seed_faults(root: Path) -> tuple[set[str], set[str]]:
     expected to fire and the nodes the faults touch."""
     plan1 = (root / "synthetic/plans/2015-16/bcf-plan-2015-16-001.ttl").read_text()
     council = re.search(r"dcterms:publisher sorg:(\w+)", plan1).group(1)
-    claim = "sclaim:bcf-{}-{:03d}-{}"
+    item = "sitem:bcf-{}-{:03d}-{}"
+    st = "sst:bcf-{}-{:03d}-{}"
+    ref = 'sclaim:fault-ref a ia:Reference ; rdfs:label "A reference"@en ; ia:source sdoc:systems-register ; ia:locator "p.1" ; ia:page 1 ; ia:reliability grade:official .'
+
+    def stated(key, cls, props, values):
+        return (f'sitem:{key} a {cls} ; rdfs:label "{key}"@en ; {props} .\n'
+                f"sst:{key} a ia:Statement ; ia:statementOf sitem:{key} ; wikibase:rank wikibase:NormalRank ; "
+                f"prov:wasDerivedFrom sclaim:fault-ref ; {values} .\n")
     faults = f"""
+{ref}
 sorg:{council} ia:odsCode "l12" ; ia:organisationType measure:site-count .
-{claim.format("2015-16", 1, "pooled-fund")} ia:currency "EUR" .
-{claim.format("2016-17", 1, "pooled-fund")} ia:periodEnd fy:2014-15 .
-{claim.format("2017-18", 1, "pooled-fund")} ia:amount -5.0 .
-{claim.format("2018-19", 1, "emergency-admissions-change-outcome")}
-    ia:againstTarget {claim.format("2018-19", 2, "emergency-admissions-change-target")} .
-sclaim:bcf-national-2019-20-total ia:value "lots" .
-{claim.format("2015-16", 1, "emergency-admissions-change-target")}
-    ia:disputes {claim.format("2015-16", 2, "emergency-admissions-change-target")} ;
-    ia:reliability grade:secondary .
+{item.format("2015-16", 1, "pooled-fund")} ia:currency "EUR" .
+{item.format("2016-17", 1, "pooled-fund")} ia:periodEnd fy:2014-15 .
+{st.format("2017-18", 1, "pooled-fund")} ia:value -5.0 .
+{item.format("2018-19", 1, "emergency-admissions-change-outcome")}
+    ia:againstTarget {item.format("2018-19", 2, "emergency-admissions-change-target")} .
+sst:bcf-national-2019-20-total ia:value "lots" .
+sst:fault-second-target a ia:Statement ; ia:statementOf {item.format("2015-16", 1, "emergency-admissions-change-target")} ;
+    wikibase:rank wikibase:NormalRank ; prov:wasDerivedFrom sclaim:fault-ref ;
+    ia:value 1.0 ; ia:unit unit:admissions ; ia:valueKind kind:planned .
 sprog:better-care-fund ia:startDate "2015-04-01"^^xsd:date .
-sclaim:fault-early-event a ia:Event ; rdfs:label "An event before the programme began"@en ;
-    ia:eventType evt:announced ; ia:about sprog:better-care-fund ; ia:date "2014-01-01"^^xsd:date ;
-    ia:datePrecision precision:day ; ia:source sdoc:systems-register ; ia:locator "p.1" ;
-    ia:reliability grade:official .
-sclaim:fault-datetime a ia:Event ; rdfs:label "An event with a timestamp"@en ;
-    ia:eventType evt:published ; ia:about sdoc:systems-register ;
-    ia:date "2022-07-01T09:00:00"^^xsd:dateTime ; ia:datePrecision precision:day ;
-    ia:source sdoc:systems-register ; ia:locator "p.1" ; ia:reliability grade:official .
+{stated("fault-early-event", "ia:Event", "ia:eventType evt:announced ; ia:about sprog:better-care-fund",
+        'ia:date "2014-01-01"^^xsd:date ; ia:datePrecision precision:day')}
+{stated("fault-datetime", "ia:Event", "ia:eventType evt:published ; ia:about sdoc:systems-register",
+        'ia:date "2022-07-01T09:00:00"^^xsd:dateTime ; ia:datePrecision precision:day')}
 ssite:system-01 ia:careModel <https://w3id.org/integration-atlas/id/care-model/mcp> .
-sclaim:fault-mcp-count a ia:Figure ; rdfs:label "Systems testing the MCP model"@en ;
-    ia:about <https://w3id.org/integration-atlas/id/care-model/mcp> ; ia:countOf ia:Site ;
-    ia:measure measure:site-count ; ia:value 3.0 ; ia:unit unit:count ; ia:valueKind kind:reported ;
-    ia:source sdoc:systems-register ; ia:locator "Table 2" ; ia:reliability grade:official .
-sclaim:fault-derived a ia:DerivedClaim ; rdfs:label "A derived claim that cites a source"@en ;
-    prov:wasDerivedFrom sclaim:bcf-national-2015-16-total ; ia:method "sum"@en ;
+{stated("fault-mcp-count", "ia:Figure", "ia:about <https://w3id.org/integration-atlas/id/care-model/mcp> ; ia:countOf ia:Site ; "
+        "ia:measure measure:site-count ; ia:periodStart fy:2015-16 ; ia:periodEnd fy:2015-16",
+        "ia:value 3.0 ; ia:unit unit:count ; ia:valueKind kind:reported")}
+sclaim:fault-derived a ia:DerivedClaim ; rdfs:label "A derived statement that cites a source"@en ;
+    prov:wasDerivedFrom sclaim:bcf-national-2015-16-total ;
     ia:source sdoc:systems-register ; ia:reliability grade:derived .
-sclaim:fault-negative-count a ia:Figure ; rdfs:label "A negative count"@en ;
-    ia:about ssite:system-04 ; ia:measure measure:site-count ; ia:value -2.0 ; ia:unit unit:count ;
-    ia:valueKind kind:reported ; ia:source sdoc:systems-register ; ia:locator "p.2" ;
-    ia:reliability grade:official .
+{stated("fault-negative-count", "ia:Figure", "ia:about ssite:system-04 ; ia:measure measure:site-count ; "
+        "ia:periodStart fy:2015-16 ; ia:periodEnd fy:2015-16",
+        "ia:value -2.0 ; ia:unit unit:count ; ia:valueKind kind:reported")}
 ssite:system-03 rdfs:label "A plain label" .
+ssite:system-05 org:hasMember sorg:national-body .
 """
-    header = HEADER + "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+    header = HEADER + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
     (root / "synthetic/faults.ttl").write_text(header + faults)
     _drop_line(root / "synthetic/systems.ttl", "ssite:system-02", "rdfs:label")
     _drop_line(root / "synthetic/plans/2015-16/bcf-plan-2015-16-003.ttl",
-               claim.format("2015-16", 3, "pooled-fund"), "ia:source")
-    shapes = {"Organisation", "FundingFlow", "Outcome", "Figure", "PartsSumToTotal", "Claim",
-              "DisputeSameSubject", "DatesBackedByEvents", "EventInProgrammeLifetime", "Event",
-              "SiteCountMatchesListing", "DerivedClaim", "NonNegativeFigure", "Labelled", "StatedClaim"}
-    touched = [f"sorg:{council}", "sprog:better-care-fund", "ssite:system-02", "ssite:system-03",
-               "sclaim:bcf-national-2017-18-total", "sclaim:bcf-national-2019-20-total",
-               claim.format("2015-16", 1, "pooled-fund"), claim.format("2016-17", 1, "pooled-fund"),
-               claim.format("2017-18", 1, "pooled-fund"), claim.format("2015-16", 3, "pooled-fund"),
-               claim.format("2018-19", 1, "emergency-admissions-change-outcome"),
-               claim.format("2015-16", 1, "emergency-admissions-change-target"),
-               "sclaim:fault-early-event", "sclaim:fault-datetime", "sclaim:fault-mcp-count",
-               "sclaim:fault-derived", "sclaim:fault-negative-count"]
+               "sclaim:bcf-2015-16-003-pooled-fund", "ia:source")
+    shapes = {"Organisation", "FundingFlow", "Outcome", "Figure", "Statement", "Item", "DatesFromEvents",
+              "EventInProgrammeLifetime", "SiteCountMatchesListing", "DerivedStatement", "NonNegativeFigure",
+              "Labelled", "Reference", "MembersFromMemberships"}
+    touched = [f"sorg:{council}", "sprog:better-care-fund", "ssite:system-02", "ssite:system-03", "ssite:system-05",
+               "sitem:bcf-national-2017-18-total", "sitem:bcf-national-2019-20-total", "sst:bcf-national-2019-20-total",
+               item.format("2015-16", 1, "pooled-fund"), item.format("2016-17", 1, "pooled-fund"),
+               item.format("2017-18", 1, "pooled-fund"), st.format("2017-18", 1, "pooled-fund"),
+               "sclaim:bcf-2015-16-003-pooled-fund",
+               item.format("2018-19", 1, "emergency-admissions-change-outcome"),
+               item.format("2015-16", 1, "emergency-admissions-change-target"), "sst:fault-second-target",
+               "sitem:fault-early-event", "sitem:fault-datetime", "sst:fault-datetime", "sitem:fault-mcp-count",
+               "sclaim:fault-derived", "sitem:fault-negative-count"]
     prefixes = dict(re.findall(r"@prefix (\w+): <([^>]+)>", HEADER))
     return shapes, {prefixes[n.split(":")[0]] + n.split(":", 1)[1] for n in touched}
 

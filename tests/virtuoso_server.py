@@ -73,7 +73,9 @@ EnabledGzipContent   = 0
 
 [SPARQL]
 ResultSetMaxRows           = 10000
-MaxQueryCostEstimationTime = 400
+; Virtuoso samples the data to estimate a query's cost, so an estimate
+; limit refuses the same query on one run and not the next: set none.
+MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime      = 60
 """
 

@@ -259,6 +259,9 @@ PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
 #: must bind it itself (a remote store binds parameters only in the outer
 #: group; Oxigraph's substitutions reach subqueries anyway).
 PARAMETERS_LINE = re.compile(r"(?m)^([ \t]*)# parameters\b.*$")
+#: A line that ``run`` replaces with ``filters``: triple patterns made by the
+#: caller from validated IRIs only (a class index's facet filters).
+FILTERS_LINE = re.compile(r"(?m)^([ \t]*)# filters\b.*$")
 
 
 def named_node(iri: str) -> ox.NamedNode:
@@ -282,7 +285,7 @@ def values_block(subs: dict) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(cells)}) }}" if names else ""
 
 
-def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params):
+def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "", **params):
     """Run a named query against the current build.
 
     ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
@@ -314,6 +317,10 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
         # claims of a small resource at a million triples): remote stores only.
         block = values_block(subs)
         text = PARAMETERS_LINE.sub(lambda m: m.group(1) + block, text)
+    if filters:
+        text, found = FILTERS_LINE.subn(lambda m: m.group(1) + filters, text)
+        if not found:
+            raise ValueError(f"{name} has no '# filters' line")
     if page is not None:
         limit, offset = (int(n) for n in page)
         text, found = PAGE_LINE.subn(lambda m: f"{m.group(1)}LIMIT {limit} OFFSET {offset}", text, count=1)
@@ -324,9 +331,10 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, **params
     return store.query(text, substitutions=subs or None)
 
 
-def rows(name: str, tail: str = "", page: tuple[int, int] | None = None, **params) -> list[dict]:
+def rows(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "",
+         **params) -> list[dict]:
     """Solutions as dicts of variable name -> pyoxigraph term (missing = None)."""
-    result = run(name, tail, page, **params)
+    result = run(name, tail, page, filters, **params)
     names = [v.value for v in result.variables]
     return [{n: sol[n] for n in names} for sol in result]
 

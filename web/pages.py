@@ -39,6 +39,22 @@ MAX_PAGE_SIZE = 500
 #: store sorts strings slowly: seconds for tens of thousands of labels).
 CLASS_SORTED_MAX = 2000
 
+ORG = "http://www.w3.org/ns/org#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+#: The class list's order: the classes a person starts from, in this order
+#: (each with the classes the ontology puts below it), then the rest by size,
+#: then the internal ones: controlled terms (SKOS concepts and schemes,
+#: periods, measures), together at the end.
+START_CLASSES = [IA_NS + "Programme", IA_NS + "Site",
+                 ORG + "Organization", ORG + "FormalOrganization", SCHEMA + "GovernmentOrganization",
+                 ORG + "OrganizationalCollaboration", ORG + "OrganizationalUnit",
+                 IA_NS + "CareModel", IA_NS + "SourceDocument", IA_NS + "FundingFlow", IA_NS + "Wave",
+                 IA_NS + "Place", IA_NS + "Person"]
+INTERNAL_CLASSES = [SKOS + "Concept", SKOS + "ConceptScheme", IA_NS + "FinancialYear", IA_NS + "Measure",
+                    IA_NS + "RoleType"]
+CLASS_GROUPS = {0: "Start here", 1: "Statements and other resources", 2: "Internal: controlled terms"}
+
 #: Classes shown first on the home page, in this order.
 ENTRY_CLASSES = ["Programme", "Site", "CareModel", "SourceDocument", "FundingFlow", "Figure",
                  "Event", "Finding"]
@@ -113,7 +129,7 @@ def favicon():
 
 @bp.get("/")
 def home():
-    classes = class_counts()
+    classes = by_importance(class_counts())
     by_local = {c["iri"][len(IA_NS):]: c for c in classes if c["iri"].startswith(IA_NS)}
     entries = [by_local[n] for n in ENTRY_CLASSES if n in by_local]
     programmes = programme_dates()
@@ -141,6 +157,23 @@ def class_counts() -> list[dict]:
     return out
 
 
+def by_importance(classes: list[dict]) -> list[dict]:
+    """``classes`` in the class list's order, each with its ``group``."""
+    from .resources import classes_below
+
+    def rank(c):
+        for i, root in enumerate(START_CLASSES):
+            if c["iri"] in classes_below(root):
+                return (0, i, -c["count"], c["label"].lower())
+        if any(c["iri"] in classes_below(root) for root in INTERNAL_CLASSES):
+            return (2, 0, -c["count"], c["label"].lower())
+        return (1, 0, -c["count"], c["label"].lower())
+    out = []
+    for c in sorted(classes, key=rank):
+        out.append({**c, "group": CLASS_GROUPS[rank(c)[0]]})
+    return out
+
+
 def programme_dates() -> list[dict]:
     out = []
     for r in rows("page-programmes"):
@@ -159,20 +192,80 @@ def programme_dates() -> list[dict]:
 # Class index
 
 
-def class_index_url(iri: str, **params) -> str:
+def class_index_url(iri: str, filters: list[tuple[str, str]] | None = None, ext: str = "",
+                    **params) -> str:
+    """A class index's address; ``filters`` are its facet filters as
+    (property, value) pairs of IRIs, written as prefixed names where they can
+    be; ``ext`` (``json``, ``csv``) picks a download."""
     name = curie(iri)
     if name:
-        path = url_for("pages.class_index", name=name)
+        path = url_for("pages.class_index", name=name + (f".{ext}" if ext else ""))
     else:
         path = url_for("pages.class_index_by_uri")
-        params = {"uri": iri, **params}
-    params = {k: v for k, v in params.items() if v not in (None, "")}
-    return path + ("?" + urlencode(params) if params else "")
+        params = {"uri": iri, **params, "format": ext or None}
+    if params.get("page") == 1:
+        params.pop("page")
+    pairs = [(k, v) for k, v in params.items() if v not in (None, "")]
+    pairs += [(curie(p) or p, curie(v) or v) for p, v in filters or ()]
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+#: Class indexes of up to this many members (after the name filter) get
+#: facets; a facet with more values than FACET_VALUES_MAX is not offered.
+FACETS_MAX = 5000
+FACET_VALUES_MAX = 100
+
+
+def facet_filters() -> list[tuple[str, str]]:
+    """The facet filters in the address: ``ia:careModel=cm:pacs`` (prefixed
+    names or absolute IRIs; any parameter whose name has a colon)."""
+    out = []
+    for key in request.args:
+        if ":" not in key:
+            continue
+        prop = expand_curie(key) or key
+        for raw in request.args.getlist(key):
+            value = expand_curie(raw) or raw
+            for what, term in (("facet", prop), ("value", value)):
+                try:
+                    ox.NamedNode(term)
+                    if not term.startswith(("http://", "https://")):
+                        raise ValueError("not a web IRI")
+                except ValueError:
+                    abort(400, description=f"Bad {what} in the filter {key}={raw}: use prefixed names "
+                                           "with known prefixes (ia:careModel=cm:pacs) or http(s) IRIs.")
+            out.append((prop, value))
+    return out
+
+
+def filter_patterns(filters: list[tuple[str, str]]) -> str:
+    """Triple patterns for the named queries' '# filters' line, written by pyoxigraph."""
+    return " ".join(f"?item {ox.NamedNode(p)} {ox.NamedNode(v)} ." for p, v in filters)
+
+
+def facets(iri: str, q, filters: list[tuple[str, str]], keep: dict) -> list[dict]:
+    """Each facet of the index (an object property its members use), its
+    values with how many of the shown members have each, and the address of
+    the index narrowed to (or, for a chosen value, widened from) each."""
+    grouped: dict[str, dict] = {}
+    for r in rows("page-class-facets", filters=filter_patterns(filters), **{"class": iri, "q": q}):
+        p, v = r["p"].value, r["v"].value
+        f = grouped.setdefault(p, {"iri": p, "label": val(r["pLabel"]) or curie(p) or p, "values": []})
+        chosen = (p, v) in filters
+        narrowed = [x for x in filters if x != (p, v)] if chosen else filters + [(p, v)]
+        f["values"].append({"iri": v, "label": val(r["vLabel"]) or curie(v) or v,
+                            "count": int(r["count"].value), "chosen": chosen,
+                            "href": class_index_url(iri, narrowed, **keep)})
+    out = [f for f in grouped.values() if len(f["values"]) <= FACET_VALUES_MAX]
+    for f in out:
+        f["values"].sort(key=lambda x: (not x["chosen"], -x["count"], x["label"].lower()))
+        f["chosen"] = any(x["chosen"] for x in f["values"])
+    return sorted(out, key=lambda f: (not f["chosen"], len(f["values"]), f["label"].lower()))
 
 
 @bp.get("/-/classes")
 def classes():
-    return render_template("classes.html", classes=class_counts())
+    return render_template("classes.html", classes=by_importance(class_counts()))
 
 
 SORTS = {
@@ -225,18 +318,21 @@ def _class_index(iri: str, fmt: str):
     size = _int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int_arg("page", 1, 1, 10**6)
     qterm = ox.Literal(q)
-    counted = rows("page-class-member-count", **{"class": iri, "q": qterm})
+    filters = facet_filters()
+    where = filter_patterns(filters)
+    counted = rows("page-class-member-count", filters=where, **{"class": iri, "q": qterm})
     total = int(counted[0]["count"].value) if counted else 0
-    if total == 0 and not q:
+    if total == 0 and not q and not filters:
         label = _label_of(iri)
         if label is None:
             abort(404, description=f"{iri} is not a class with members in the atlas.")
     offset = (page - 1) * size
     if total <= CLASS_SORTED_MAX:
         found = rows("page-class-members", f"{SORTS[sort]}\nLIMIT {size} OFFSET {offset}",
-                     page=(CLASS_SORTED_MAX, 0), **{"class": iri, "q": qterm})
+                     page=(CLASS_SORTED_MAX, 0), filters=where, **{"class": iri, "q": qterm})
     else:  # too many to sort: pages in the store's order, each sorted
-        found = rows("page-class-members", SORTS[sort], page=(size, offset), **{"class": iri, "q": qterm})
+        found = rows("page-class-members", SORTS[sort], page=(size, offset), filters=where,
+                     **{"class": iri, "q": qterm})
     items = [{
         "iri": r["item"].value, "href": href_for(r["item"].value),
         "label": val(r["label"]) or curie(r["item"].value) or r["item"].value,
@@ -245,8 +341,8 @@ def _class_index(iri: str, fmt: str):
     } for r in found]
     pages = max(1, math.ceil(total / size))
     keep = {"q": q, "sort": sort if sort != "label" else None, "size": size if size != PAGE_SIZE else None}
-    next_url = class_index_url(iri, page=page + 1, **keep) if page < pages else None
-    prev_url = class_index_url(iri, page=page - 1, **keep) if page > 1 else None
+    next_url = class_index_url(iri, filters, page=page + 1, **keep) if page < pages else None
+    prev_url = class_index_url(iri, filters, page=page - 1, **keep) if page > 1 else None
     name = curie(iri) or iri
     links = []
     if next_url:
@@ -257,6 +353,7 @@ def _class_index(iri: str, fmt: str):
     if fmt == "json":
         body = {
             "ok": True, "class": iri, "label": _label_of(iri), "q": q, "sort": sort,
+            "filters": [{"property": p, "value": v} for p, v in filters],
             "page": page, "size": size, "total": total, "truncated": page < pages,
             "sorted": "all" if total <= CLASS_SORTED_MAX else "within the page",
             "next_url": next_url,
@@ -270,7 +367,8 @@ def _class_index(iri: str, fmt: str):
                              [(i["iri"], i["label"], i["type"] or "", i["description"] or "")
                               for i in items]),
                         content_type="text/csv; charset=utf-8")
-        fname = name.replace(":", "-") + (f"-page{page}" if page > 1 else "") + ".csv"
+        fname = name.replace(":", "-") + ("-filtered" if filters or q else "") \
+            + (f"-page{page}" if page > 1 else "") + ".csv"
         resp.headers["Content-Disposition"] = f'attachment; filename="{fname}"'
     else:
         resp = Response(render_template(
@@ -278,23 +376,20 @@ def _class_index(iri: str, fmt: str):
             comment=_comment_of(iri), items=items, q=q, sort=sort, size=size, page=page,
             pages=pages, total=total, next_url=next_url, prev_url=prev_url,
             sorted_whole=total <= CLASS_SORTED_MAX,
-            sort_url=lambda s: class_index_url(iri, q=q, sort=s, size=keep["size"]),
-            json_url=class_index_url(iri, format="json", page=page, **keep) if not curie(iri)
-            else url_for("pages.class_index", name=name + ".json") + _qs(page=page, **keep),
-            csv_url=class_index_url(iri, format="csv", page=page, **keep) if not curie(iri)
-            else url_for("pages.class_index", name=name + ".csv") + _qs(page=page, **keep),
+            sort_url=lambda s: class_index_url(iri, filters, q=q, sort=s, size=keep["size"]),
+            json_url=class_index_url(iri, filters, "json", page=page, **keep),
+            csv_url=class_index_url(iri, filters, "csv", page=page, **keep),
+            filters=[{"property": curie(p) or p, "value": curie(v) or v, "label": _label_of(v) or curie(v) or v,
+                      "remove": class_index_url(iri, [x for x in filters if x != (p, v)], **keep)}
+                     for p, v in filters],
+            filter_where=where,
+            facets=facets(iri, qterm, filters, keep) if total <= FACETS_MAX else None,
+            facets_max=FACETS_MAX,
             class_term=iri_term(iri, _label_of(iri)),
         ))
     if links:
         resp.headers["Link"] = ", ".join(links)
     return resp
-
-
-def _qs(**params) -> str:
-    params = {k: v for k, v in params.items() if v not in (None, "")}
-    if params.get("page") == 1:
-        params.pop("page")
-    return "?" + urlencode(params) if params else ""
 
 
 def _csv(table) -> bytes:

@@ -94,11 +94,16 @@ def query_link(text: str, params: dict | None = None, **extra) -> str:
 
 
 @bp.app_template_global()
-def query_behind(name: str, **params) -> str:
+def query_behind(name: str, filters: str = "", **params) -> str:
     """The query page filled with the named query ``name`` and its parameters
     (for the "query behind this" link of a page's table or picture): web
-    IRIs are bound as IRIs, anything else as text."""
+    IRIs are bound as IRIs, anything else as text; ``filters`` (a class
+    index's facet patterns) take the place of the query's '# filters' line."""
+    from .linking import FILTERS_LINE
+
     text = editor_text(named_queries.get(name))
+    if filters:
+        text = FILTERS_LINE.sub(lambda m: m.group(1) + filters, text)
     bound = {}
     for key, value in params.items():
         if value in (None, ""):

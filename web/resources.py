@@ -301,7 +301,7 @@ FIRST = [RDF_TYPE, RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", DCT + 
          RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
 LABEL_PROPS = [RDFS + "label", SKOS + "prefLabel", DCT + "title", "https://schema.org/name"]
 DESCRIPTION_PROPS = [RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
-CLAIM = IA_NS + "Claim"
+CLAIM = IA_NS + "Claim"  # references (what one document claims) are typed ia:Claim too
 DOCUMENT = IA_NS + "SourceDocument"
 PROGRAMME = IA_NS + "Programme"
 
