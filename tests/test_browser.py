@@ -153,13 +153,15 @@ def test_reader_journey(browser, live_server):
         # The funding view, from the site navigation: the Sankey drawn, each band a claim.
         tab.follow('header a[href="/-/funding"]')
         drawn(page, "svg.sankey")
-        bands = drawn(page, "svg.sankey g.flow a path.band", 5)
+        bands = drawn(page, "svg.sankey g.flow a path.band", 2)
         hrefs = {page.locator("svg.sankey g.flow a").nth(i).get_attribute("href") for i in range(bands)}
-        assert all(h.startswith("/id/claim/") for h in hrefs)
+        assert all(h.startswith("/id/flow/") for h in hrefs)  # each band is a flow, with its statements
         tab.shot("05-funding")
 
-        # A funding figure: the claim names its source document and where in it.
-        tab.follow('table.flows a[href="/id/claim/nao2018-direct-investment"]')
+        # A funding figure: the flow's amount links to the flow; the reference of its
+        # statement names its source document and where in it.
+        assert page.locator('table.flows a[href="/id/flow/nhse-vanguards-2015-18"]').count() >= 1
+        tab.goto("/id/claim/nao2018-direct-investment")
         prov = page.locator("section.provenance")
         assert "Key facts, p.4" in prov.inner_text()
         tab.shot("06-funding-figure")
@@ -295,12 +297,15 @@ def test_chart_text_is_escaped(built):
                   "https://w3id.org/integration-atlas/id/programme/a")]
         flow = {"flow": iri_term("https://w3id.org/integration-atlas/id/claim/x", evil),
                 "funder": iri_term("javascript:alert(1)", evil), "programme": None,
-                "recipient": iri_term("https://w3id.org/integration-atlas/id/programme/a", evil),
+                "recipients": [iri_term("https://w3id.org/integration-atlas/id/programme/a", evil)],
+                "joint": False, "statement": evil,
                 "amount": 5, "drawn": True, "period": evil, "source": None, "locator": evil}
-        flow["path"] = [flow["funder"], flow["recipient"]]
+        band = {"src": {"key": "f", "iri": "javascript:alert(1)", "label": evil},
+                "dst": {"key": "r", "iri": "https://w3id.org/integration-atlas/id/programme/a", "label": evil},
+                "amount": 5, "flow": flow, "period": evil}
         for svg in (charts.timeline(programmes),
                     charts.lineage(programmes, edges, "https://w3id.org/integration-atlas/id/programme/a"),
-                    charts.sankey([flow])):
+                    charts.sankey([band])):
             text = str(svg)
             assert "<script>" not in text and "<b>" not in text
             assert "&lt;script&gt;" in text

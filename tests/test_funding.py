@@ -157,8 +157,7 @@ def test_sankey_labels_readable_and_no_sideways_scroll(browser, live_server, wid
             assert "…" not in "".join(page.locator("svg.sankey text.node-label").all_text_contents())
             tab.shot("funding-view-1400")
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.locator("main, body").first.screenshot(path=str(SHOTS / "funding-view-1400-top.png"),
-                                                        clip={"x": 0, "y": 0, "width": 1400, "height": 1300})
+            page.locator("figure.sankey-frame").screenshot(path=str(SHOTS / "funding-view-sankey.png"))
         else:
             # Too narrow for the picture at a readable size: the tables stand in for it.
             assert not svg.is_visible()
@@ -177,3 +176,20 @@ def test_care_model_query_counts_each_flow_once(store):
             for r in store.query(named_query("funding-by-care-model").text)}
     assert rows[ID + "care-model/pacs"] == 103e6
     assert {k: rows[k] for k in CARE_MODELS} == CARE_MODELS
+
+
+def test_site_and_care_model_pages_show_only_their_own_money(live_server):
+    status, _h, html = get(live_server, "/id/site/vanguard-better-care-together-morecambe-bay")
+    money = html.split('id="money-h"')[1].split("</section>")[0]
+    amounts = re.findall(r'<td class="value"><a href="/id/flow/([^"]+)"', money)
+    assert amounts[0] == "p25-better-care-together-morecambe-bay-2015-16-spent"
+    assert not any("northumberland" in a or "south-somerset" in a for a in amounts)
+    # The £41m agreed in principle for five vanguards is joint, not Morecambe Bay's alone.
+    joint = next(r for r in money.split("<tr")
+                 if 'href="/id/flow/p28-five-vanguards-2015-16-approved-in-principle"' in r)
+    assert "jointly:" in joint and joint.count('href="/id/site/') == 5
+    status, _h, html = get(live_server, "/id/care-model/pacs")
+    money = html.split('id="money-h"')[1].split("</section>")[0]
+    svg = money[money.index("<svg"):money.index("</svg>")]
+    assert "nao2018-pacs-funding" in svg
+    assert "care-model/mcp" not in money and "care-model/acc" not in money

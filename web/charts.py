@@ -306,7 +306,9 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
     for ci, col in enumerate(cols):
         y = top
         for nd in col:
-            nd["lines"] = _wrap(nd["label"], SANKEY_CHARS, lines=4) + [money(nd["value"])]
+            amount = (f'{money(nd["in"])} in, {money(nd["out"])} out' if nd["in"] and nd["out"]
+                      and nd["in"] != nd["out"] else money(nd["value"]))
+            nd["lines"] = _wrap(nd["label"], SANKEY_CHARS, lines=4) + [amount]
             nd["x"], nd["y"] = 1 + ci * step, y
             nd["h"] = max(float(nd["value"]) * scale, len(nd["lines"]) * SANKEY_LINE + 6)
             nd["scale_h"] = float(nd["value"]) * scale

@@ -100,16 +100,18 @@ def all_flows() -> list[dict]:
     return flows
 
 
-def flows_involving(iri: str) -> list[dict]:
+def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     """Flows that name ``iri`` as funder, recipient, programme or care model,
-    with the totals they are part of and the parts of any total among them."""
+    with the parts of any of them and (``totals``, for a programme) the totals
+    they are part of; a site or care model keeps to its own money."""
     flows = all_flows()
     chosen = {f["flow"].value: f for f in flows
               if any(t is not None and t.value == iri
                      for t in [f["funder"], f["programme"], f["care_model"], *f["recipients"]])}
     while True:
         more = {f["flow"].value: f for f in flows if f["flow"].value not in chosen and (
-            f["part_of"] in chosen or any(c["part_of"] == f["flow"].value for c in chosen.values()))}
+            f["part_of"] in chosen
+            or totals and any(c["part_of"] == f["flow"].value for c in chosen.values()))}
         if not more:
             break
         chosen.update(more)
