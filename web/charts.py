@@ -249,7 +249,7 @@ def _dates(p: dict) -> str:
 # Sankey of funding flows
 
 
-SANKEY_BOX = 176      # a node is a box wide enough for its label, at 12 px
+SANKEY_BOX = 200      # a node is a box wide enough for its label, at 12 px
 SANKEY_GAP = 96       # room for the bands between two columns of boxes
 SANKEY_LINE = 15      # one line of label text
 SANKEY_CHARS = 26     # characters per line of a box
@@ -308,7 +308,7 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
         for nd in col:
             amount = (f'{money(nd["in"])} in, {money(nd["out"])} out' if nd["in"] and nd["out"]
                       and nd["in"] != nd["out"] else money(nd["value"]))
-            nd["lines"] = _wrap(nd["label"], SANKEY_CHARS, lines=4) + [amount]
+            nd["lines"] = _wrap(nd["label"], SANKEY_CHARS, lines=8) + [amount]
             nd["x"], nd["y"] = 1 + ci * step, y
             nd["h"] = max(float(nd["value"]) * scale, len(nd["lines"]) * SANKEY_LINE + 6)
             nd["scale_h"] = float(nd["value"]) * scale

@@ -152,7 +152,7 @@ def _node(f: dict) -> dict:
     """The node a flow goes to: its recipient, or all its recipients jointly."""
     if f["joint"]:
         return {"key": "joint:" + f["flow"].value, "iri": f["flow"].value,
-                "label": f"Jointly: {len(f['recipients'])} recipients",
+                "label": "Jointly: " + ", ".join(r.text for r in f["recipients"]),
                 "members": [r.value for r in f["recipients"]]}
     r = f["recipient"] or f["programme"]
     if r is None:
