@@ -41,10 +41,13 @@ class Result:
 
 
 class Client:
-    """One kept-alive connection, reopened when the server closes it."""
+    """One kept-alive connection, reopened when the server closes it.
+    ``address``, when given, is sent as X-Forwarded-For: the client address a
+    server that trusts this machine as its proxy tells clients apart by."""
 
-    def __init__(self, port: int, timeout: float):
+    def __init__(self, port: int, timeout: float, address: str | None = None):
         self.port, self.timeout = port, timeout
+        self.extra = {"X-Forwarded-For": address} if address else {}
         self.conn: http.client.HTTPConnection | None = None
 
     def send(self, req: Request) -> tuple[int, bytes]:
@@ -52,7 +55,8 @@ class Client:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             try:
-                self.conn.request(req.method, req.path, body=req.body, headers=req.headers)
+                self.conn.request(req.method, req.path, body=req.body,
+                                  headers={**req.headers, **self.extra})
                 resp = self.conn.getresponse()
                 body = resp.read()
                 if resp.getheader("Connection", "").lower() == "close":
@@ -78,10 +82,11 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run(port: int, requests: list[Request], total: int, concurrency: int, max_seconds: float,
-        timeout: float = 120.0, warmup: int = 3) -> Result:
+        timeout: float = 120.0, warmup: int = 3, clients: str = "10.1.0") -> Result:
     """Send ``total`` requests (cycling through ``requests``) from
-    ``concurrency`` threads, stopping early after ``max_seconds``."""
-    first = Client(port, timeout)
+    ``concurrency`` threads, stopping early after ``max_seconds``. Each
+    thread is a client of its own (address ``clients.N``)."""
+    first = Client(port, timeout, f"{clients}.250")
     try:
         for i in range(max(1, warmup)):
             req = requests[i % len(requests)]
@@ -101,8 +106,8 @@ def run(port: int, requests: list[Request], total: int, concurrency: int, max_se
     lock = threading.Lock()
     deadline = time.monotonic() + max_seconds
 
-    def client():
-        c = Client(port, timeout)
+    def client(n: int):
+        c = Client(port, timeout, f"{clients}.{n + 1}")
         try:
             while True:
                 with lock:
@@ -127,7 +132,7 @@ def run(port: int, requests: list[Request], total: int, concurrency: int, max_se
         finally:
             c.close()
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -140,3 +145,35 @@ def run(port: int, requests: list[Request], total: int, concurrency: int, max_se
     return Result(len(latencies), errors[0], 1000 * statistics.median(latencies),
                   1000 * percentile(latencies, 0.99), len(latencies) / wall, size[0],
                   capped=len(latencies) + errors[0] < total)
+
+
+def flood(port: int, request: Request, clients: int, stop: threading.Event,
+          timeout: float = 10.0, address: str = "10.99.0.1") -> dict[str, int]:
+    """``clients`` threads, all one client (``address``), sending ``request``
+    back to back until ``stop``; a request unanswered after ``timeout`` is
+    given up. Returns how the answers went: {status or "timeout": count}."""
+    counts: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def one():
+        c = Client(port, timeout, address)
+        try:
+            while not stop.is_set():
+                try:
+                    status, _ = c.send(request)
+                    key = str(status)
+                except (TimeoutError, OSError, http.client.HTTPException):
+                    key = "timeout"
+                    c.close()
+                with lock:
+                    counts[key] = counts.get(key, 0) + 1
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    stop.wait()
+    for t in threads:
+        t.join(timeout + 5)
+    return counts

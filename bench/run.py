@@ -49,6 +49,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=4, help="parallel clients (default: %(default)s)")
     ap.add_argument("--max-seconds", type=float, default=20.0, help="time cap per figure and server")
     ap.add_argument("--pages", type=int, default=200, help="resource pages in the sample")
+    ap.add_argument("--flood-seconds", type=float, default=20.0,
+                    help="how long the well-behaved client is measured under a flood")
     ap.add_argument("--no-rdflib", dest="rdflib", action="store_false",
                     help="leave out rdflib-endpoint (it takes minutes to load 1M triples)")
     ap.add_argument("--seed", type=int, default=1)

@@ -15,7 +15,11 @@ the machine to itself, and get the same requests from the same client
   set beside each peer's ``DESCRIBE`` of the same resource (the bare data a
   page is made from);
 - the full N-Triples dump over HTTP, with the server's memory before and
-  after.
+  after;
+- last, a flood: 20 connections of one client sending a runaway query
+  (``FLOOD_QUERY``) back to back, while another client sends the cheap
+  SELECT one at a time; its latency is the figure (a peer that cannot
+  stop a runaway query is stopped with its server afterwards).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from .servers import Atlas, OxigraphServer, RdflibEndpoint, Server
 from .table import Row, mb, ms, rate, ratio
 
 QUERIES = Path(__file__).resolve().parent / "queries"
+#: Never finishes on a real graph: a three-way cross product, counted.
+FLOOD_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+FLOOD_CLIENTS = 20
 JSON = "application/sparql-results+json"
 
 
@@ -216,6 +223,27 @@ def measure_dump(server: Server) -> dict:
     return figures
 
 
+def measure_flood(server: Server, queries: list[Query], opts) -> dict:
+    """The well-behaved client's cheap query while another client floods."""
+    import threading
+
+    cheap = next(q for q in queries if q.kind == "cheap" and "DESCRIBE" not in q.text.upper())
+    calm = sparql(server, cheap.text, JSON, **{"Cache-Control": "no-cache"})
+    runaway = sparql(server, FLOOD_QUERY, JSON, **{"Cache-Control": "no-cache"})
+    seconds = getattr(opts, "flood_seconds", 20.0)
+    stop = threading.Event()
+    counts: dict = {}
+    flooder = threading.Thread(target=lambda: counts.update(
+        load.flood(server.port, runaway, FLOOD_CLIENTS, stop)), daemon=True)
+    flooder.start()
+    time.sleep(1)  # the flood is on
+    result = load.run(server.port, [calm], 10**6, 1, seconds, timeout=seconds + 10, warmup=1,
+                      clients="10.2.0")
+    stop.set()
+    flooder.join(30)
+    return {"calm": result, "flood": counts}
+
+
 def run(home: Path, opts, progress) -> tuple[list[Row], dict, list[str]]:
     """Measure the three servers on the build at ``home``: table rows, raw
     figures and goal lines."""
@@ -234,11 +262,15 @@ def run(home: Path, opts, progress) -> tuple[list[Row], dict, list[str]]:
             raw["atlas"] = measure_server(s, queries, picked, opts)
             raw["atlas_dump"] = measure_dump(s)
             raw["atlas_rss"] = s.memory_mb()
+            progress("the atlas under a flood")
+            raw["atlas_flood"] = measure_flood(s, queries, opts)
         progress("serving: Oxigraph server (in memory)")
         with OxigraphServer(nquads) as s:
             raw["oxigraph"] = measure_server(s, queries, picked, opts)
             raw["oxigraph_dump"] = measure_dump(s)
             raw["oxigraph_rss"] = s.memory_mb()
+            progress("Oxigraph server under a flood")
+            raw["oxigraph_flood"] = measure_flood(s, queries, opts)
         if opts.rdflib:
             progress("serving: rdflib-endpoint (loading the quads into rdflib)")
             started = time.monotonic()
@@ -310,6 +342,17 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
     out.append(Row(f"{size}: server memory after the run", mb(raw["atlas_rss"]), mb(raw["oxigraph_rss"]),
                    ratio(raw["atlas_rss"], raw["oxigraph_rss"], higher_is_better=False,
                          words=("less", "more"))))
+    a, b = raw["atlas_flood"]["calm"], raw["oxigraph_flood"]["calm"]
+    refused = raw["atlas_flood"]["flood"].get("429", 0)
+    for pct, ours, theirs in (("p50", a.p50_ms, b.p50_ms), ("p99", a.p99_ms, b.p99_ms)):
+        out.append(Row(f"{size}: cheap query while another client floods ({FLOOD_CLIENTS} runaway "
+                       f"queries at once), well-behaved client {pct} (vs Oxigraph server, same flood)",
+                       ms(ours) if ours is not None else f"no answer ({a.errors} failed)",
+                       ms(theirs) if theirs is not None else f"no answer ({b.errors} failed)",
+                       ratio(ours, theirs, higher_is_better=False)))
+    out.append(Row(f"{size}: during that flood, the well-behaved client's requests answered "
+                   f"(the flooder's refused with 429)", f"{a.requests} of {a.requests + a.errors} "
+                   f"({refused} refused)", f"{b.requests} of {b.requests + b.errors}", ""))
     if "rdflib_load_seconds" in raw:
         out.append(Row(f"{size}: rdflib-endpoint start-up (parse the quads), for reference", "—",
                        f"{raw['rdflib_load_seconds']:.0f} s", ""))

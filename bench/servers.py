@@ -109,7 +109,10 @@ class Atlas(Server):
         self.spawn([sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1",
                     "--port", str(self.port)],
                    {"KG_HOME": str(home), "KG_PUBLIC_URL": f"http://127.0.0.1:{self.port}/",
-                    "PYTHONPATH": str(ROOT)})
+                    "PYTHONPATH": str(ROOT),
+                    # Every benchmark client is on loopback: each names itself
+                    # in X-Forwarded-For (bench.load), as behind a proxy.
+                    "KG_TRUSTED_PROXIES": "127.0.0.1"})
         self.wait("/-/health", 120)
 
 

@@ -4,6 +4,14 @@ A build is written to a fresh folder under ``var/builds/`` and only then made
 current by swapping the ``var/current`` symlink (an atomic rename). A failed
 build removes its folder and never touches ``current``, so the last good graph
 keeps being served.
+
+Under faults: a build is marked good (the ``GOOD`` file, written and synced
+once it is validated and its store is complete) before it is published, and
+only good builds are ever published or kept. A build killed part-way leaves
+an unmarked folder; the next build removes it (unless the process that
+wrote it is still running). Pruning keeps the current build and the newest
+``KEEP_BUILDS`` good ones, so a run of killed builds can never push a good
+build out.
 """
 
 from __future__ import annotations
@@ -25,7 +33,10 @@ from .store import QUADS_FILE
 from .sources import data_files, load, load_shapes, ontology_files, shapes_files
 from .validate import Report, choose_engine, validate
 
-KEEP_BUILDS = 3
+#: Good builds kept besides the current one (older ones are removed).
+KEEP_BUILDS = 2
+#: Written into a build folder once the build is complete and validated.
+GOOD_MARK = "GOOD"
 #: Quads per bulk write into the on-disk store: Oxigraph's bulk loader holds a
 #: batch in memory, so smaller batches keep the build's peak memory down.
 WRITE_BATCH = 100_000
@@ -66,6 +77,7 @@ def build(settings: Settings, progress=print) -> BuildResult:
              f"validating against the SHACL shapes with {engine}")
 
     settings.builds.mkdir(parents=True, exist_ok=True)
+    remove_half_builds(settings)
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     target = settings.builds / stamp
     # The new store is written while the shapes run (the validator works
@@ -87,6 +99,11 @@ def build(settings: Settings, progress=print) -> BuildResult:
         raise
     progress(f"wrote the store {target.name} in {writer.seconds:.1f} s")
     meta = writer.meta
+    try:
+        mark_good(target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     publish(settings, target)
     prune(settings)
     seconds = time.monotonic() - started
@@ -107,7 +124,8 @@ class _Writer(threading.Thread):
         try:
             self.meta = _write_store(*self.args)
         except BaseException as exc:  # handed to the building thread
-            self.error = exc
+            # without its frames: their store iterators must be dropped here
+            self.error = exc.with_traceback(None)
         self.seconds = time.monotonic() - started
 
 
@@ -137,6 +155,33 @@ def _write_store(settings: Settings, loaded, target: Path) -> dict:
     return meta
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def mark_good(target: Path) -> None:
+    """Record that ``target`` is complete and validated: its files are on
+    disk before the mark is, and the mark before it is published."""
+    for path in target.rglob("*"):
+        if path.is_file():
+            with open(path, "rb+") as fh:
+                os.fsync(fh.fileno())
+    mark = target / GOOD_MARK
+    with open(mark, "w") as fh:
+        fh.write(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(target)
+
+
+def is_good(path: Path) -> bool:
+    return (path / GOOD_MARK).exists()
+
+
 def publish(settings: Settings, target: Path) -> None:
     """Point ``current`` at ``target`` in one atomic rename."""
     link = settings.current
@@ -145,15 +190,47 @@ def publish(settings: Settings, target: Path) -> None:
         tmp.unlink()
     tmp.symlink_to(os.path.relpath(target, link.parent))
     os.replace(tmp, link)
+    _fsync_dir(link.parent)
+
+
+def _writer_alive(path: Path) -> bool:
+    """Whether the build process named in the folder (``<stamp>-<pid>``) still runs."""
+    try:
+        pid = int(path.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_half_builds(settings: Settings) -> None:
+    """Remove folders of builds that were stopped part-way (not marked good,
+    not current, and their build process gone)."""
+    if not settings.builds.is_dir():
+        return
+    current = Path(os.path.realpath(settings.current))
+    for path in settings.builds.iterdir():
+        if path.is_dir() and not is_good(path) and path.resolve() != current \
+                and not _writer_alive(path):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def prune(settings: Settings) -> None:
-    """Keep the newest few builds; readers of an older one get time to move."""
+    """Keep the current build and the newest ``KEEP_BUILDS`` good ones
+    (readers of an older build get time to move); remove half-builds."""
+    remove_half_builds(settings)
     current = Path(os.path.realpath(settings.current))
-    builds = sorted((p for p in settings.builds.iterdir() if p.is_dir()), key=lambda p: p.name)
-    for old in builds[:-KEEP_BUILDS]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
+    good = sorted((p for p in settings.builds.iterdir()
+                   if p.is_dir() and is_good(p) and p.resolve() != current), key=lambda p: p.name)
+    for old in good[:-KEEP_BUILDS] if KEEP_BUILDS else good:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def build_info(settings: Settings) -> dict | None:

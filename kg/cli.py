@@ -45,6 +45,12 @@ def build_cmd(quiet):
     except SourceError as exc:
         click.echo(f"Build stopped: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # KG_HOME unwritable or full: one line, not a traceback
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        click.echo(f"Build stopped: could not write the build under KG_HOME={settings.home}: "
+                   f"{reason}{where}. The previous build is still the current one.", err=True)
+        sys.exit(1)
     click.echo(f"Built {result.triples} triples in {result.graphs} graphs from "
                f"{result.files} data files: {result.path}")
 

@@ -48,6 +48,17 @@ class Settings:
     store_graphs: str | None = None
     #: Seconds a call to the remote store may take in all (retries included).
     store_timeout: float = 10.0
+    #: Queries one client may have running at once (per HTTP worker); 0 means
+    #: one less than the query workers.
+    client_queries: int = 0
+    #: Seconds of query time one client may use per minute (per HTTP worker); 0: no budget.
+    client_seconds: float = 60.0
+    #: Addresses of proxies whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def client_concurrency(self) -> int:
+        return self.client_queries if self.client_queries > 0 else max(1, max(2, self.workers) - 1)
 
     @property
     def current(self) -> Path:
@@ -76,6 +87,10 @@ class Settings:
             store_update=env.get("KG_STORE_UPDATE") or None,
             store_graphs=env.get("KG_STORE_GRAPHS") or None,
             store_timeout=float(env.get("KG_STORE_TIMEOUT", cls.store_timeout)),
+            client_queries=int(env.get("KG_CLIENT_QUERIES", cls.client_queries)),
+            client_seconds=float(env.get("KG_CLIENT_SECONDS", cls.client_seconds)),
+            trusted_proxies=tuple(p.strip() for p in env.get("KG_TRUSTED_PROXIES", "").split(",")
+                                  if p.strip()),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("base", "public_url"):

@@ -30,7 +30,7 @@ def test_ratio_says_which_way():
 
 def test_serving_figures_on_the_real_build(built):
     opts = argparse.Namespace(requests=5, cheap_requests=20, concurrency=2, max_seconds=2, pages=8,
-                              rdflib=False, peer_timeout=60)
+                              rdflib=False, peer_timeout=60, flood_seconds=3)
     rows, raw, goals = serve.run(Path(built.home), opts, progress=lambda _m: None)
     queries = serve.workload(raw["sample"]["organisation"], raw["sample"]["flow"])
     assert {q.kind for q in queries} == {"engine", "cheap"}
@@ -56,3 +56,8 @@ def test_serving_figures_on_the_real_build(built):
         assert f"{name}, first request after the build" in text
         assert any(g.startswith(f"{name} at ") for g in goals)
     assert any("resource page p50" in g for g in goals)
+    # Under the flood, the atlas refused the flooder and kept answering the other client.
+    flood = raw["atlas_flood"]
+    assert flood["calm"].requests > 0 and flood["calm"].errors == 0
+    assert flood["flood"].get("429", 0) > 0
+    assert "while another client floods" in text

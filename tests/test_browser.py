@@ -150,30 +150,31 @@ def test_reader_journey(browser, live_server):
         assert page.locator("h1").inner_text()
         tab.shot("04-organisation")
 
-        # The funding view, from the site navigation: the Sankey drawn, each band a claim.
+        # The funding view, from the site navigation: the Sankey drawn, each band a flow.
         tab.follow('header a[href="/-/funding"]')
         drawn(page, "svg.sankey")
         bands = drawn(page, "svg.sankey g.flow a path.band", 2)
         hrefs = {page.locator("svg.sankey g.flow a").nth(i).get_attribute("href") for i in range(bands)}
-        assert all(h.startswith("/id/flow/") for h in hrefs)  # each band is a flow, with its statements
+        assert all(h.startswith("/id/flow/") for h in hrefs)
         tab.shot("05-funding")
 
-        # A funding figure: the flow's amount links to the flow; the reference of its
-        # statement names its source document and where in it.
-        assert page.locator('table.flows a[href="/id/flow/nhse-vanguards-2015-18"]').count() >= 1
+        # A funding flow, then one document's claim of it: the reference names
+        # the document and where in it.
+        tab.follow('table.flows a[href="/id/flow/nhse-vanguards-2015-18"]')
+        assert page.locator("h1").inner_text()
         tab.goto("/id/claim/nao2018-direct-investment")
         prov = page.locator("section.provenance")
         assert "Key facts, p.4" in prov.inner_text()
         tab.shot("06-funding-figure")
 
-        # Its source document, with every claim that cites it.
+        # Its source document, with every item whose statements it gives.
         tab.follow('section.provenance a[href^="/id/document/"]')
         assert page.url.endswith("/id/document/nao-vanguards-2018")
-        assert page.locator('section.citing a[href="/id/claim/nao2018-direct-investment"]').count() == 1
+        assert page.locator('section.citing a[href="/id/flow/nhse-vanguards-2015-18"]').count() == 1
         tab.shot("07-source-document")
 
         # Conflicting claims side by side.
-        tab.goto("/id/claim/nao2018-predicted-savings")
+        tab.goto("/id/figure/nao2018-predicted-savings")
         assert page.locator("table.side-by-side").count() >= 1
         tab.shot("08-conflicting-claims")
 

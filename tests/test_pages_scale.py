@@ -33,7 +33,7 @@ def client(app):
 
 
 def claim_links(html: str) -> list[str]:
-    return re.findall(r'<td><a href="(/id/claim/[^"]+)"', html)
+    return re.findall(r'<td><a href="(/id/(?!document/)[^"]+)"', html)
 
 
 def every_page(client, first: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Every valid query is answered, every invalid one gets 400, and SERVICE
 never gets out: the W3C SPARQL 1.1 query-syntax suite (94 tests, beside this
-checkout under ``shared/conformance/w3c-sparql11/syntax-query``) and the
+checkout under ``conformance/w3c-sparql11/syntax-query`` in ``KG_SHARED_DIR``) and the
 shapes a second grammar used to refuse, sent to a live ``kg serve``."""
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ import rdflib
 from rdflib.collection import Collection
 
 from .conftest import http_request as request
-from .test_sparql_w3c import SUITE
+from .conftest import shared_file
 
-SYNTAX = SUITE / "syntax-query"
+SYNTAX = shared_file("conformance", "w3c-sparql11", "syntax-query", module=True)
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 
 
 def _syntax_tests():
     manifest = SYNTAX / "manifest.ttl"
-    if not manifest.exists():
-        return []
     g = rdflib.Graph().parse(manifest, format="turtle")
     top = next(g.subjects(rdflib.RDF.type, MF.Manifest))
     tests = []
@@ -41,12 +39,9 @@ def post(server, query: str, accept: str = "*/*"):
 
 
 def test_the_whole_syntax_suite_is_here():
-    if not SYNTAX.exists():
-        pytest.skip(f"W3C suite not found at {SYNTAX}")
     assert len(SYNTAX_TESTS) == 94
 
 
-@pytest.mark.skipif(not SYNTAX_TESTS, reason=f"W3C suite not found at {SYNTAX}")
 @pytest.mark.parametrize("kind, action", SYNTAX_TESTS)
 def test_w3c_query_syntax(live_server, kind, action):
     query = (SYNTAX / action).read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from flask import Flask
 from kg.config import Settings
 from kg.remote import StoreUnavailable
 
+from .fairness import ClientLimits
 from .graph import CurrentGraph, NoBuild
 
 #: Seconds a client is asked to wait before trying again when no build is published.
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["KG"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["kg_graph"] = CurrentGraph(settings)
+    app.extensions["kg_limits"] = ClientLimits(settings.client_concurrency, settings.client_seconds)
 
     @app.get("/-/health")
     def health():

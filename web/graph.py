@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from kg.config import Settings
 from kg.remote import RemoteStore
@@ -27,31 +27,48 @@ class CurrentGraph:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._lock = threading.Lock()
-        self._target: str | None = None
-        self._store: OxigraphStore | None = None
+        self._opened: tuple[str, OxigraphStore] | None = None
         self.remote: RemoteStore | None = (
             RemoteStore.from_settings(settings) if settings.store_query else None)
 
     def target(self) -> str:
-        """The build folder currently published (changes on every build)."""
+        """The build folder published when this request began (changes on
+        every build). One request reads one build: its body, its ETag and
+        every query behind them, even if a build is published meanwhile."""
+        pinned = has_request_context() and g.get("kg_target")
+        if pinned:
+            return pinned
         if self.remote is not None:
-            return self.remote.target()
-        target = os.path.realpath(self.settings.current)
-        if not os.path.isdir(target):
-            raise NoBuild()
+            target = self.remote.target()
+        else:
+            target = os.path.realpath(self.settings.current)
+            if not os.path.isdir(target):
+                raise NoBuild()
+        if has_request_context():
+            g.kg_target = target
         return target
 
     def store(self) -> OxigraphStore | RemoteStore:
         if self.remote is not None:
             return self.remote
         target = self.target()
-        if target != self._target:
+        opened = self._opened
+        if opened is not None and opened[0] != target \
+                and os.path.realpath(self.settings.current) != target:
+            # A request begun before the build now published: read its own
+            # build from disk (cheap to open) and keep the new one open.
+            return OxigraphStore(os.path.join(target, "store"))
+        if opened is None or opened[0] != target:
             with self._lock:
-                if target != self._target:
-                    self._store = OxigraphStore.open_build(os.path.join(target, "store"),
-                                                           self.settings.memory_triples)
-                    self._target = target
-        return self._store
+                opened = self._opened
+                if opened is None or opened[0] != target:
+                    # Read from disk: every query of the endpoint and the pages
+                    # runs in the query workers (which hold the build in memory
+                    # when it is small); this process only streams dumps and
+                    # reads a few facts, so it keeps no copy of its own.
+                    opened = (target, OxigraphStore(os.path.join(target, "store")))
+                    self._opened = opened  # (build folder, its store), swapped as one
+        return opened[1]
 
 
 def current_graph() -> CurrentGraph:

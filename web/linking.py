@@ -328,7 +328,51 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
             raise ValueError(f"{name} has no '# page' line")
     if tail:
         text = text.rstrip() + "\n" + tail
+    if isinstance(store, OxigraphStore):
+        return _run_in_worker(text, subs)
     return store.query(text, substitutions=subs or None)
+
+
+class PageSolutions(list):
+    """A page query's solutions (dicts of name -> term), with ``variables``."""
+
+    def __init__(self, names: list[str], rows: list[tuple]):
+        super().__init__(dict(zip(names, row)) for row in rows)
+        self.variables = [ox.Variable(n) for n in names]
+
+
+def _run_in_worker(text: str, subs: dict):
+    """Run a page's query in a killable query worker, under the time limit
+    (``KG_QUERY_TIMEOUT``), on the build this request reads."""
+    import os
+
+    from werkzeug.exceptions import InternalServerError, ServiceUnavailable
+
+    from .graph import current_graph
+    from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
+
+    limit = settings().query_timeout
+    req = {"kind": "page", "store": os.path.join(current_graph().target(), "store"), "text": text,
+           "substitutions": {var.value: term for var, term in subs.items()}}
+    pool = get_pool(settings().workers)
+    try:
+        reply = pool.run(req, timeout=limit, wait=limit)
+    except QueryTimeout:
+        raise ServiceUnavailable(
+            f"This page took longer than the {limit:g} s time limit (KG_QUERY_TIMEOUT) to make "
+            "and was stopped. Try again in a moment.", retry_after=5) from None
+    except PoolBusy:
+        raise ServiceUnavailable("All query workers are busy; try again in a moment.",
+                                 retry_after=1) from None
+    except WorkerCrashed as exc:
+        raise InternalServerError(f"The query engine crashed making this page ({exc.cause}).") from None
+    if reply.get("status") != 200:
+        raise InternalServerError(reply.get("error") or "A page query failed.")
+    if "triples" in reply:
+        return reply["triples"]
+    if "boolean" in reply:
+        return reply["boolean"]
+    return PageSolutions(reply["vars"], reply["rows"])
 
 
 def rows(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "",

@@ -53,7 +53,8 @@ DEFAULT_MEMORY_MB = 4096
 
 
 class QueryTimeout(Exception):
-    pass
+    #: Set once the killed worker's replacement is ready (``WorkerPool._replace``).
+    replaced: threading.Event | None = None
 
 
 class PoolBusy(Exception):
@@ -64,10 +65,12 @@ class WorkerCrashed(Exception):
     """The worker died while running a query. ``detail`` is the end of what it
     wrote to standard error (a Rust panic, an allocation failure...)."""
 
-    def __init__(self, message: str, returncode: int | None = None, detail: str = ""):
+    def __init__(self, message: str, returncode: int | None = None, detail: str = "",
+                 replaced: threading.Event | None = None):
         super().__init__(message)
         self.returncode = returncode
         self.detail = detail
+        self.replaced = replaced
 
     @property
     def out_of_memory(self) -> bool:
@@ -152,7 +155,23 @@ class _Engine:
             self._path = path
         return self._store
 
+    def handle_page(self, req: dict) -> dict:
+        """A page's named query: its solutions or triples as terms."""
+        import pyoxigraph as ox
+
+        store = self.store(req["store"])
+        subs = {ox.Variable(name): term for name, term in req["substitutions"].items()}
+        result = store.query(req["text"], substitutions=subs or None)
+        if isinstance(result, ox.QueryBoolean):
+            return {"status": 200, "boolean": bool(result)}
+        if isinstance(result, ox.QuerySolutions):
+            return {"status": 200, "vars": [v.value for v in result.variables],
+                    "rows": [tuple(s) for s in result]}
+        return {"status": 200, "triples": list(result)}
+
     def handle(self, req: dict) -> dict:
+        if req.get("kind") == "page":
+            return self.handle_page(req)
         from . import negotiation, safety
         from . import sparql_results as out
 
@@ -395,28 +414,37 @@ class WorkerPool:
     # The keeper thread: start workers, reap killed ones.
     def _keep(self) -> None:
         while True:
-            job, worker = self._jobs.get()
+            job, worker, *done = self._jobs.get()
             if job == "stop":
                 return
+            try:
+                self._do(job, worker)
+            finally:
+                for event in done:
+                    event.set()
+
+    def _do(self, job: str, worker) -> None:
+        while True:
             if job == "reap":
                 worker.reap()
                 with self._lock:
                     self._all.discard(worker)
                 if self._closed:
-                    continue
+                    return
                 job = "spawn"
-            if job == "spawn" and not self._closed:
-                try:
-                    fresh = _Worker()
-                    with self._lock:
-                        self._all.add(fresh)
-                    fresh.wait_ready(60)
-                except Exception as exc:  # keep trying: the pool must refill
-                    log.error("could not start a query worker: %s", exc)
-                    time.sleep(1)
-                    self._jobs.put(("spawn", None))
-                    continue
-                self._idle.put(fresh)
+            if job != "spawn" or self._closed:
+                return
+            try:
+                fresh = _Worker()
+                with self._lock:
+                    self._all.add(fresh)
+                fresh.wait_ready(60)
+            except Exception as exc:  # keep trying: the pool must refill
+                log.error("could not start a query worker: %s", exc)
+                time.sleep(1)
+                continue
+            self._idle.put(fresh)
+            return
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Block until every worker has started (used at server start)."""
@@ -428,9 +456,13 @@ class WorkerPool:
         with self._lock:
             return sorted(w.pid for w in self._all)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker) -> threading.Event:
+        """Kill ``worker`` and have a fresh one started; the event is set once
+        it is ready."""
         worker.kill()
-        self._jobs.put(("reap", worker))
+        ready = threading.Event()
+        self._jobs.put(("reap", worker, ready))
+        return ready
 
     def run(self, request: dict, timeout: float, wait: float) -> dict:
         """Run one request on an idle worker within ``timeout`` seconds.
@@ -451,8 +483,9 @@ class WorkerPool:
         try:
             worker.conn.send(request)
             if not worker.conn.poll(timeout):
-                self._replace(worker)
-                raise QueryTimeout()
+                stopped = QueryTimeout()
+                stopped.replaced = self._replace(worker)
+                raise stopped
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
             try:
@@ -462,11 +495,11 @@ class WorkerPool:
             detail = worker.last_words()
             if detail.strip():  # into the server's log, without the backtrace
                 sys.stderr.write("\n".join(detail.splitlines()[:6]) + "\n")
-            self._replace(worker)
-            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode, detail) from None
+            replaced = self._replace(worker)
+            raise WorkerCrashed(str(exc) or type(exc).__name__, returncode, detail, replaced) from None
         if reply.get("crashed") is not None:  # a panic the worker reported before it exited
-            self._replace(worker)
-            raise WorkerCrashed("panic", None, f"panicked at: {reply['crashed']}")
+            raise WorkerCrashed("panic", None, f"panicked at: {reply['crashed']}",
+                                self._replace(worker))
         if reply.get("out_of_memory"):
             self._idle.put(worker)
             raise WorkerCrashed("MemoryError", None, "MemoryError")

@@ -89,7 +89,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
         "worker_class": "gthread",
         # Enough threads that requests waiting on query workers never starve
         # the rest (pages, health checks, queued queries).
-        "threads": max(8, 4 * max(2, settings.workers)),
+        "threads": max(32, 8 * max(2, settings.workers)),
         "accesslog": os.environ.get("KG_ACCESS_LOG", "-") or None,
         "timeout": 120,
         # No control socket: by default every gunicorn on a machine shares one

@@ -41,6 +41,7 @@ from . import negotiation as neg
 from .bodies import too_large_message
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
+from .fairness import TooManyRequests, client_address
 from .graph import current_graph
 from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
@@ -303,11 +304,21 @@ def run_query(op: Operation) -> Response:
                             headers={**stored, "X-Cache": "hit"})
     started = time.perf_counter()
     pool = None if remote else get_pool(settings.workers)
+    who = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                         settings.trusted_proxies)
     try:
-        if pool is None:
-            reply = run_remote(req, remote, settings.query_timeout)
-        else:
-            reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+        with current_app.extensions["kg_limits"].slot(who) as ticket:
+            try:
+                if pool is None:
+                    reply = run_remote(req, remote, settings.query_timeout)
+                else:
+                    reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+            except (QueryTimeout, WorkerCrashed) as exc:
+                ticket.hold_until(exc.replaced)
+                raise
+    except TooManyRequests as exc:
+        reply = {"status": 429, "error": exc.message,
+                 "headers": {"Retry-After": str(exc.retry_after)}}
     except QueryTimeout:
         reply = {"status": 503, "error": (
             f"Query exceeded the {settings.query_timeout:g} s time limit (KG_QUERY_TIMEOUT) "
