@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(query_page.bp)
+    from . import systems; app.register_blueprint(systems.bp)
     if not settings.store_query:  # a remote store's answers are not cached here
         from .cache import ExactRepeats
 
