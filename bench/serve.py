@@ -153,6 +153,7 @@ def measure_server(server: Server, queries: list[Query], picked: dict, opts) -> 
     # time: latency, not throughput.
     if isinstance(server, Atlas):
         html = {"Accept": "text/html", "Cache-Control": "no-cache"}
+        out["views"] = measure_views(server, opts)
         reqs = [load.Request("GET", page_path(iri, picked["base"]), html) for iri in picked["pages"]]
         out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1)
         if picked["hub"]:
@@ -162,6 +163,33 @@ def measure_server(server: Server, queries: list[Query], picked: dict, opts) -> 
         reqs = [describe(server, iri) for iri in picked["pages"]]
         out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1,
                                 timeout=opts.peer_timeout)
+    return out
+
+
+#: Whole-graph pages measured at the serve size: (figure name, path).
+VIEWS = [("funding view", "/-/funding"), ("funding view as JSON", "/-/funding.json"),
+         ("funding view for one year", "/-/funding?year=2015-16"), ("home page", "/")]
+#: Goal for each view: an answer within this many seconds after the first request of a build.
+VIEW_GOAL_S = 2.0
+
+
+def measure_views(server: Server, opts) -> dict:
+    """The first request of each view after the build (what a reader waits
+    for once), then the p50 of a few more: {name: (first ms or None, Result)}."""
+    out = {}
+    headers = {"Accept": "text/html", "Cache-Control": "no-cache"}
+    for name, path in VIEWS:
+        req = load.Request("GET", path, headers)
+        client = load.Client(server.port, max(opts.peer_timeout, 60))
+        started = time.monotonic()
+        try:
+            status, _body = client.send(req)
+            first = (time.monotonic() - started) * 1000 if status == 200 else None
+        except TimeoutError:
+            first = None
+        finally:
+            client.close()
+        out[name] = (first, load.run(server.port, [req], 5, 1, opts.max_seconds, warmup=1))
     return out
 
 
@@ -297,6 +325,10 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
         hub = raw["atlas"]["hub"]
         out.append(Row(f"{size}: page of the most-linked resource ({raw['sample']['hub'].rsplit('/', 1)[-1]}), p50",
                        ms(hub.p50_ms), "—"))
+    for name, (first, again) in raw["atlas"].get("views", {}).items():
+        out.append(Row(f"{size}: {name}, first request after the build",
+                       ms(first) if first is not None else "no answer", "—"))
+        out.append(Row(f"{size}: {name}, p50 after", ms(again.p50_ms) if again.p50_ms is not None else "—", "—"))
     for attempt, words in (("first", "first request: written, then sent"), ("again", "sent from the file")):
         a, b = raw["atlas_dump"][attempt], raw["oxigraph_dump"][attempt]
         out.append(Row(f"{size}: full N-Triples dump over HTTP, {words} (vs Oxigraph server "
@@ -345,6 +377,11 @@ def goals(raw: dict, queries: list[Query]) -> list[str]:
                      f"{' (from the cache)' if ev < 3000 <= cached.rps else ''}")
     p50 = raw["atlas"]["pages"].p50_ms
     lines.append(f"resource page p50 at {size}: {p50:.1f} ms; goal under 50 ms: {'met' if p50 < 50 else 'not met'}")
+    for name, (first, again) in raw["atlas"].get("views", {}).items():
+        worst = max(first or float("inf"), again.p50_ms or float("inf"))
+        lines.append(f"{name} at {size}: first request {'no answer' if first is None else f'{first / 1000:.2f} s'}, "
+                     f"then {again.p50_ms or float('nan'):.0f} ms; goal under {VIEW_GOAL_S:.0f} s: "
+                     f"{'met' if worst < VIEW_GOAL_S * 1000 else 'not met'}")
     d = raw["atlas_dump"]
     lines.append(f"N-Triples dump at {size}: {d['first']['rate']:.0f} MB/s on the first request, "
                  f"{d['again']['rate']:.0f} MB/s after; memory growth {d['first']['rss_peak'] - d['first']['rss_before']:.0f} MB; "

@@ -49,6 +49,12 @@ def test_serving_figures_on_the_real_build(built):
     for q in queries:
         assert q.title in text
     assert "resource page p50" in text and "N-Triples dump" in text
+    # The whole-graph views: each answered, first request and after, with its goal.
+    for name, _path in serve.VIEWS:
+        first, again = raw["atlas"]["views"][name]
+        assert first is not None and again.requests > 0 and again.errors == 0, name
+        assert f"{name}, first request after the build" in text
+        assert any(g.startswith(f"{name} at ") for g in goals)
     assert any("resource page p50" in g for g in goals)
     # Under the flood, the atlas refused the flooder and kept answering the other client.
     flood = raw["atlas_flood"]

@@ -157,7 +157,7 @@ def test_source_document_page_lists_every_claim_citing_it(live_server):
 def test_funding_view(live_server):
     html = page(live_server, "/-/funding")
     sankey = re.search(r'<svg[^>]*class="chart sankey".*?</svg>', html, re.S).group(0)
-    bands = re.findall(r'<g class="flow" data-claim="([^"]+)"><a href="([^"]+)">', sankey)
+    bands = re.findall(r'<g class="flow" data-claim="([^"]+)"[^>]*><a href="([^"]+)">', sankey)
     assert len(bands) >= 5
     assert all(href.startswith("/id/flow/") for _iri, href in bands)
     # Every amount in the tables links to its flow, and every row names a source.

@@ -277,108 +277,123 @@ def _dates(p: dict) -> str:
 # Sankey of funding flows
 
 
-def sankey(flows: list[dict], height_px: int = 360, per_column: int = 12) -> Markup | None:
-    """Money along each drawn flow's path (funder → programme → recipient, or on
-    from the recipient of the total it is part of): one band per hop, each a
-    link to the claim that states it. Columns are the longest path from a
-    funder; a column with many nodes shows the largest and gathers the rest."""
-    drawn = [f for f in flows if f["drawn"] and f["amount"] > 0 and len(f.get("path") or []) >= 2]
-    if not drawn:
+SANKEY_BOX = 200      # a node is a box wide enough for its label, at 12 px
+SANKEY_GAP = 96       # room for the bands between two columns of boxes
+SANKEY_LINE = 15      # one line of label text
+SANKEY_CHARS = 26     # characters per line of a box
+
+
+def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Markup | None:
+    """Money along bands from node to node (``src`` and ``dst``: dicts with
+    ``key``, ``label`` and ``iri``; ``amount``; ``flow``, the flow it draws,
+    or ``None`` for a remainder). Each node is a box holding its label and
+    amount in full, and bands join boxes at their edges, so no text lies
+    over a band. Columns are the longest path from a funder; a column with
+    many nodes shows the largest and gathers the rest."""
+    bands = [b for b in bands if b["amount"] > 0]
+    if not bands:
         return None
     nodes: dict[str, dict] = {}
-    hops = []
-    for f in drawn:
-        for t in f["path"]:
-            nodes.setdefault(t.value, {"iri": t.value, "label": t.text, "in": Decimal(0), "out": Decimal(0)})
-        hops += [(a.value, b.value, f) for a, b in zip(f["path"], f["path"][1:])]
+    for b in bands:
+        for end in (b["src"], b["dst"]):
+            nodes.setdefault(end["key"], {"key": end["key"], "iri": end["iri"], "label": end["label"],
+                                          "in": Decimal(0), "out": Decimal(0)})
+        nodes[b["src"]["key"]]["out"] += b["amount"]
+        nodes[b["dst"]["key"]]["in"] += b["amount"]
+    hops = [(b["src"]["key"], b["dst"]["key"], b) for b in bands]
     layer = {k: 0 for k in nodes}
     for _ in range(len(nodes)):
         changed = False
-        for a, b, _f in hops:
-            if layer[b] < layer[a] + 1 and layer[a] < len(nodes):
-                layer[b] = layer[a] + 1
+        for a, z, _b in hops:
+            if layer[z] < layer[a] + 1 and layer[a] < len(nodes):
+                layer[z] = layer[a] + 1
                 changed = True
         if not changed:
             break
-    for a, b, f in hops:
-        nodes[a]["out"] += f["amount"]
-        nodes[b]["in"] += f["amount"]
     ncols = max(layer.values()) + 1
     cols: list[list[dict]] = [[] for _ in range(ncols)]
     for k, nd in nodes.items():
         nd["value"] = max(nd["in"], nd["out"])
         cols[layer[k]].append(nd)
-    # Many nodes in a column: keep the largest, gather the rest in one node.
     alias = {}
     for ci, col in enumerate(cols):
         col.sort(key=lambda n: (-n["value"], n["label"]))
         if len(col) > per_column:
             rest = col[per_column - 1:]
-            other = {"iri": None, "label": f"{len(rest)} others", "value": sum(n["value"] for n in rest),
-                     "in": Decimal(0), "out": Decimal(0)}
+            other = {"key": f"others-{ci}", "iri": None, "label": f"{len(rest)} others",
+                     "value": sum(n["value"] for n in rest), "in": Decimal(0), "out": Decimal(0)}
             for n in rest:
-                alias[n["iri"]] = other
+                alias[n["key"]] = other
             cols[ci] = col[: per_column - 1] + [other]
-    segs = [(alias.get(a) or nodes[a], alias.get(b) or nodes[b], f) for a, b, f in hops]
+    segs = [(alias.get(a) or nodes[a], alias.get(z) or nodes[z], b) for a, z, b in hops]
 
-    pad, top, node_w, left, right, step = 10, 22, 14, 200, 290, 230
-    width = left + right + step * (ncols - 1)
+    pad, top, step = 10, 6, SANKEY_BOX + SANKEY_GAP
+    width = SANKEY_BOX + step * (ncols - 1) + 2
     scale = height_px / float(max(sum(n["value"] for n in col) for col in cols if col))
     bottom = 0.0
     for ci, col in enumerate(cols):
         y = top
         for nd in col:
-            nd["x"], nd["y"], nd["h"] = left + ci * step, y, max(3.0, float(nd["value"]) * scale)
-            nd["col"] = ci
+            amount = (f'{money(nd["in"])} in, {money(nd["out"])} out' if nd["in"] and nd["out"]
+                      and nd["in"] != nd["out"] else money(nd["value"]))
+            nd["lines"] = _wrap(nd["label"], SANKEY_CHARS, lines=8) + [amount]
+            nd["x"], nd["y"] = 1 + ci * step, y
+            nd["h"] = max(float(nd["value"]) * scale, len(nd["lines"]) * SANKEY_LINE + 6)
+            nd["scale_h"] = float(nd["value"]) * scale
             nd["in_off"] = nd["out_off"] = 0.0
             y += nd["h"] + pad
         bottom = max(bottom, y)
-    height = bottom + 6
+    height = bottom + 4
     colour_of: dict[str, str] = {}
-    for f in drawn:
-        key = f["programme"].value if f["programme"] else "(none)"
-        colour_of.setdefault(key, PALETTE[len(colour_of) % len(PALETTE)])
     body = []
     segs.sort(key=lambda s: (s[0]["y"], s[1]["y"]))
-    for src, dst, f in segs:
-        th = max(0.8, float(f["amount"]) * scale)
-        y0 = src["y"] + min(src["out_off"], src["h"] - th)
-        y1 = dst["y"] + min(dst["in_off"], dst["h"] - th)
+    for src, dst, b in segs:
+        f = b["flow"]
+        key = (f["programme"].value if f and f["programme"] else "(none)") if f else "(rest)"
+        colour = "#9a9a94" if f is None else colour_of.setdefault(key, PALETTE[len(colour_of) % len(PALETTE)])
+        th = max(0.8, float(b["amount"]) * scale)
+        y0 = src["y"] + src["out_off"]
+        y1 = dst["y"] + dst["in_off"]
         src["out_off"] += th
         dst["in_off"] += th
-        x0, x1 = src["x"] + node_w, dst["x"]
+        x0, x1 = src["x"] + SANKEY_BOX, dst["x"]
         xm = (x0 + x1) / 2
-        colour = colour_of[f["programme"].value if f["programme"] else "(none)"]
         d = (f"M{x0:.1f},{y0:.1f} C{xm:.1f},{y0:.1f} {xm:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
              f"L{x1:.1f},{y1 + th:.1f} C{xm:.1f},{y1 + th:.1f} {xm:.1f},{y0 + th:.1f} {x0:.1f},{y0 + th:.1f} Z")
+        if f is None:
+            tip = f"{money(b['amount'])}: {dst['label']} (the stated total less its stated parts)"
+            body.append(f'<g class="flow rest"><path class="band" d="{d}" fill="{colour}">'
+                        f'<title>{_e(tip)}</title></path></g>')
+            continue
+        recipients = ", ".join(r.text for r in f["recipients"]) or "?"
         tip = (f'{money(f["amount"])} from {f["funder"].text if f["funder"] else "?"} to '
-               f'{f["recipient"].text if f["recipient"] else "?"}'
-               f'{" under " + f["programme"].text if f["programme"] else ""}'
+               f'{"jointly " if f["joint"] else ""}{recipients}'
                f'{", " + f["period"] if f["period"] else ""}. Source: '
                f'{f["source"].text if f["source"] else "none"}{", " + f["locator"] if f["locator"] else ""}')
         inner = f'<path class="band" d="{d}" fill="{colour}"><title>{_e(tip)}</title></path>'
-        body.append(f'<g class="flow" data-claim="{_e(f["flow"].value)}">{_link(f["flow"].value, inner)}</g>')
+        body.append(f'<g class="flow" data-claim="{_e(f["flow"].value)}" '
+                    f'data-statement="{_e(f.get("statement") or "")}">{_link(f["flow"].value, inner)}</g>')
     for col in cols:
         for nd in col:
-            rect = (f'<rect class="node" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="{node_w}" '
-                    f'height="{nd["h"]:.1f}"><title>{_e(nd["label"])}: {_e(money(nd["value"]))}</title></rect>')
-            ty = nd["y"] + nd["h"] / 2 + 4
-            label = nd["label"] if len(nd["label"]) <= 30 else nd["label"][:29] + "…"
-            if nd["col"] == 0:
-                tx, anchor = nd["x"] - 6, "end"
-            elif nd["col"] == ncols - 1:
-                tx, anchor = nd["x"] + node_w + 6, "start"
-            else:  # a middle column: above the node, clear of the bands
-                tx, ty, anchor = nd["x"] + node_w / 2, nd["y"] - 4, "middle"
-            text = (f'<text class="node-label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">'
-                    f'{_e(label)} <tspan class="amount">{_e(money(nd["value"]))}</tspan></text>')
+            rect = (f'<rect class="node" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="{SANKEY_BOX}" '
+                    f'height="{nd["h"]:.1f}"><title>{_e(nd["label"])}: {_e(money(nd["value"]))}</title></rect>'
+                    f'<rect class="node-bar" x="{nd["x"]:.1f}" y="{nd["y"]:.1f}" width="4" '
+                    f'height="{nd["scale_h"]:.1f}"/>')
+            lines = nd["lines"]
+            amount_class = ' class="amount"'
+            tspans = "".join(
+                f'<tspan x="{nd["x"] + 8:.1f}" y="{nd["y"] + 15 + i * SANKEY_LINE:.1f}"'
+                f'{amount_class if i == len(lines) - 1 else ""}>{_e(line)}</tspan>'
+                for i, line in enumerate(lines))
+            text = f'<text class="node-label">{tspans}</text>'
             if nd["iri"]:
                 body.append(_link(nd["iri"], rect) + _link(nd["iri"], text))
             else:
                 body.append(rect + text)
-    return _svg("sankey", width, height, "Funding flows from funders to programmes and recipients",
-                "Bands are proportional to the amounts the sources state; each band links to the claim "
-                "that states it. The table lists every flow with its source.", body)
+    return _svg("sankey", width, height, "Funding flows from funders to recipients",
+                "Bands are proportional to the amounts at each flow's preferred value; each band links to "
+                "the flow and its statements. Grey bands are the part of a total its stated parts do not "
+                "cover. The table lists every flow with its source.", body)
 
 
 # ---------------------------------------------------------------------------

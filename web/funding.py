@@ -1,66 +1,73 @@
-"""The funding view: money from funder to programme to care model or site.
+"""The funding view: money from funder to recipient, flow by flow.
 
-A picture shows one kind of money (spent, allocated, announced...) over all
-years or one financial year, so amounts that mean different things are never
-added together. Within it:
+A funding flow is one item (one IRI, however many documents state it) drawn
+at its best statement's value, never at two of its statements. One view
+shows one kind of money (a flow's kind is its best statement's kind, so a
+flow is in exactly one kind's view) over all years or one financial year:
 
-- each flow is a band along funder → programme → recipient;
-- a part of a stated total (``ia:partOf``) continues from the total's
-  recipient, so money is not counted twice;
-- where two sources state the same flow (same funder, recipient and kind,
-  over overlapping years) or mark a disagreement (``ia:disputes``),
-  the most reliable statement is drawn and the other is listed beside it;
-  a second breakdown of a total that already has one is listed, not drawn.
+- a total and its parts (``ia:partOf``) are drawn once: the parts inside the
+  total, with the rest as "not broken down", or a note where the parts add
+  to more than the total (rounding);
+- a flow that lies within another flow of the view (same funder, within its
+  years, to the same recipient or to something inside it: its care model or
+  programme) is money already drawn: it is listed, not drawn again; where
+  the outer flow states no parts, such flows are drawn inside it as its
+  known parts;
+- a flow over several years is not drawn in a one-year view ("not broken
+  down by year");
+- a flow to several recipients is drawn to them jointly.
 
-Every flow, drawn or not, is in the table with its source and locator, and
-says why it is or is not in the picture.
+Every flow in scope is in the table with its source and why it is or is not
+drawn; the total of the view is a stated figure (one outermost flow) or a
+sum labelled as computed, with its arithmetic.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import csv
+import io
+import json
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 
 from . import charts
-from .linking import iri_term, rows, val
+from .linking import base, href_for, iri_term, money, rows, val
 from .pages import bp
 from .resources import per_build
 
-RELIABILITY_RANK = {"official": 0, "secondary": 1, "derived": 2}
-NO_KIND = "kind not stated"
+DEFAULT_KIND = "spent"
+ALL_YEARS = "all"
 
 
 def _t(r, key, label_key):
     return iri_term(r[key].value, val(r[label_key])) if r[key] is not None else None
 
 
-def _fy(iri: str | None) -> str | None:
-    """Financial-year IRIs end in their label (period/2015-16), which sorts by time."""
+def _key(iri: str | None) -> str | None:
+    """Kind and financial-year IRIs end in their key (value-kind/spent, period/2015-16)."""
     return iri.rsplit("/", 1)[-1] if iri else None
 
 
-def _span(f: dict) -> tuple[str, str] | None:
-    """The financial years a flow covers, or None if unknown; open-ended to 9999."""
-    start = _fy(f["period_start"]) or _fy(f["period_end"])
-    if start is None:
-        return None
-    end = _fy(f["period_end"]) or ("9999" if f["period_label"] else start)
+def _span(f: dict) -> tuple[str, str]:
+    """The financial years a flow covers; unknown ends are open."""
+    start = _key(f["period_start"]) or _key(f["period_end"]) or "0000"
+    end = _key(f["period_end"]) or ("9999" if not f["period_start"] or f["period_label"] else start)
     return start, end
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    """Do two flows' periods overlap? An unknown period overlaps everything."""
-    sa, sb = _span(a), _span(b)
-    if sa is None or sb is None:
-        return True
-    return sa[0] <= sb[1] and sb[0] <= sa[1]
 
 
 @per_build
 def all_flows() -> list[dict]:
-    """Every funding flow of the build, as the sources state them."""
+    """Every funding flow of the build at its best statement, with all its
+    recipients and the references of that statement."""
+    recipients: dict[str, list] = {}
+    for r in rows("page-funding-recipients"):
+        recipients.setdefault(r["flow"].value, []).append(_t(r, "recipient", "recipientLabel"))
+    sources: dict[str, list] = {}
+    for r in rows("page-funding-sources"):
+        sources.setdefault(r["flow"].value, []).append(
+            {"source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"]),
+             "reference": r["reference"].value})
     flows = []
     for r in rows("page-funding-flows"):
         try:
@@ -70,134 +77,322 @@ def all_flows() -> list[dict]:
         start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
         period = val(r["periodLabel"]) or (start if start == end else f"{start} to {end}" if start and end
                                            else start or end)
-        reliability = val(r["reliability"]) or ""
+        iri = r["flow"].value
         flows.append({
-            "flow": iri_term(r["flow"].value, val(r["flowLabel"])),
+            "flow": iri_term(iri, val(r["flowLabel"])),
+            "statement": val(r["statement"]),
             "funder": _t(r, "funder", "funderLabel"),
-            "recipient": _t(r, "recipient", "recipientLabel"),
+            "recipients": recipients.get(iri) or ([_t(r, "recipient", "recipientLabel")] if r["recipient"] else []),
             "programme": _t(r, "programme", "programmeLabel"),
             "care_model": _t(r, "careModel", "careModelLabel"),
-            "amount": amount, "kind": val(r["kindLabel"]) or NO_KIND, "period": period,
+            "amount": amount, "kind_key": _key(val(r["kind"])) or "unstated",
+            "kind": val(r["kindLabel"]) or "kind not stated", "period": period,
             "period_start": val(r["periodStart"]), "period_end": val(r["periodEnd"]),
             "period_label": val(r["periodLabel"]),
-            "part_of": val(r["partOf"]), "is_total": r["total"] is not None,
-            "disputes": val(r["disputes"]),
+            "part_of": val(r["partOf"]),
             "source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"]),
-            "reliability": val(r["reliabilityLabel"]),
+            "sources": sources.get(iri, []),
             "method": val(r["method"]), "inputs": int(r["inputs"].value) if r["inputs"] else 0,
-            "rank": RELIABILITY_RANK.get(reliability.rsplit("/", 1)[-1], 3),
         })
+    for f in flows:
+        f["recipient"] = f["recipients"][0] if len(f["recipients"]) == 1 else None
+        f["joint"] = len(f["recipients"]) > 1
     return flows
 
 
-def flows_involving(iri: str) -> list[dict]:
+def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     """Flows that name ``iri`` as funder, recipient, programme or care model,
-    with the totals they are part of and the parts of any total among them."""
+    with the parts of any of them and (``totals``, for a programme) the totals
+    they are part of; a site or care model keeps to its own money."""
     flows = all_flows()
     chosen = {f["flow"].value: f for f in flows
-              if any(f[k] is not None and f[k].value == iri
-                     for k in ("funder", "recipient", "programme", "care_model"))}
+              if any(t is not None and t.value == iri
+                     for t in [f["funder"], f["programme"], f["care_model"], *f["recipients"]])}
     while True:
         more = {f["flow"].value: f for f in flows if f["flow"].value not in chosen and (
-            f["part_of"] in chosen or any(c["part_of"] == f["flow"].value for c in chosen.values()))}
+            f["part_of"] in chosen
+            or totals and any(c["part_of"] == f["flow"].value for c in chosen.values()))}
         if not more:
             break
         chosen.update(more)
     return [f for f in flows if f["flow"].value in chosen]
 
 
-def kinds(flows: list[dict]) -> list[tuple[str, Decimal]]:
-    totals: Counter = Counter()
+def kinds(flows: list[dict]) -> list[tuple[str, str, int]]:
+    """(key, label, number of flows) of each kind of money among ``flows``, spent first."""
+    seen: dict[str, list] = {}
     for f in flows:
-        totals[f["kind"]] += f["amount"]
-    return sorted(totals.items(), key=lambda kv: (kv[0] != "spent", -kv[1]))
+        seen.setdefault(f["kind_key"], [f["kind"], 0])[1] += 1
+    return sorted(((k, lab, n) for k, (lab, n) in seen.items()), key=lambda k: (k[0] != DEFAULT_KIND, k[1]))
 
 
 def years(flows: list[dict]) -> list[str]:
     """Financial years that some single-year flow covers."""
-    return sorted({s[0] for f in flows if (s := _span(f)) and s[0] == s[1]})
+    return sorted({s[0] for f in flows if (s := _span(f))[0] == s[1] and s[0] not in ("0000", "9999")})
 
 
-def _key(f: dict) -> tuple:
-    """Flows with the same key over overlapping years are the same money."""
-    return (f["funder"] and f["funder"].value, f["recipient"] and f["recipient"].value, f["kind"])
+def _within(f: dict, t: dict) -> bool:
+    """Is ``f``'s money inside ``t``'s: same funder, within its years, to the
+    same recipient or to something inside it (its care model or programme)?"""
+    if f is t or t["joint"] or t["recipient"] is None or f["funder"] is None or t["funder"] is None:
+        return False
+    if f["funder"].value != t["funder"].value:
+        return False
+    (fs, fe), (ts, te) = _span(f), _span(t)
+    if not (ts <= fs and fe <= te):
+        return False
+    inside = {x.value for x in [f["care_model"], f["programme"], *f["recipients"]] if x is not None}
+    if t["recipient"].value not in inside:
+        return False
+    same = (fs, fe) == (ts, te) and f["recipient"] is not None and f["recipient"].value == t["recipient"].value
+    return not same or f["flow"].value > t["flow"].value
+
+
+def _node(f: dict) -> dict:
+    """The node a flow goes to: its recipient, or all its recipients jointly."""
+    if f["joint"]:
+        return {"key": "joint:" + f["flow"].value, "iri": f["flow"].value,
+                "label": "Jointly: " + ", ".join(r.text for r in f["recipients"]),
+                "members": [r.value for r in f["recipients"]]}
+    r = f["recipient"] or f["programme"]
+    if r is None:
+        return {"key": "none:" + f["flow"].value, "iri": None, "label": "recipient not stated"}
+    return {"key": r.value, "iri": r.value, "label": r.text}
+
+
+def _funder_node(f: dict) -> dict:
+    if f["funder"] is None:
+        return {"key": "none", "iri": None, "label": "funder not stated"}
+    return {"key": f["funder"].value, "iri": f["funder"].value, "label": f["funder"].text}
 
 
 def picture(flows: list[dict], kind: str | None = None, year: str | None = None) -> dict:
-    """Which of ``flows`` the picture draws (for one kind, and one year or all),
-    and along which path; every flow gets ``drawn`` and ``why_not``."""
+    """The view of ``flows`` for one kind (a key such as ``spent``) and one
+    financial year or all (``None``): which flows are drawn, the bands, the
+    nodes' money in and out, and the view's total with its arithmetic."""
     available = kinds(flows)
-    if kind not in {k for k, _v in available}:
+    if kind not in {k for k, _l, _n in available}:
         kind = available[0][0] if available else None
-    out = [dict(f, drawn=False, why_not=None, same_as=None, path=None) for f in flows]
+    out = [dict(f, drawn=False, why_not=None, parent=None, parts=[], implicit=False) for f in flows]
     by_iri = {f["flow"].value: f for f in out}
-    chosen = []
+    view = []
     for f in out:
-        if f["kind"] != kind:
-            f["why_not"] = (f"another kind of money ({f['kind']})", None)
+        if f["kind_key"] != kind:
+            f["why_not"] = (f"another kind of money ({f['kind']}): in that kind's view", None)
         elif year and _span(f) != (year, year):
-            f["why_not"] = (f"not for {year} alone", None)
+            s = _span(f)
+            f["why_not"] = ((f"over {f['period']}, not broken down by year" if s[0] <= year <= s[1]
+                             else f"not for {year}"), None)
         else:
-            chosen.append(f)
-    chosen.sort(key=lambda f: (f["rank"], _span(f) is None, f["flow"].value))
-    kept: dict[tuple, list[dict]] = {}
-    for i, f in enumerate(chosen):
-        twin = next((k for k in kept.get(_key(f), []) if _overlap(k, f)), None)
-        if twin is not None:
-            f["why_not"], f["same_as"] = ("the same flow as", twin["flow"]), twin
+            view.append(f)
+    in_view = {f["flow"].value for f in view}
+    # Stated parts go inside their total.
+    for f in view:
+        if f["part_of"] in in_view:
+            f["parent"] = by_iri[f["part_of"]]
+            f["parent"]["parts"].append(f)
+    # A flow with no total in the view that lies within another flow of the
+    # view is money already counted there.
+    roots = [f for f in view if f["parent"] is None]
+    for f in roots:
+        outer = [t for t in view if _within(f, t)]
+        if not outer:
             continue
-        other = by_iri.get(f["disputes"]) if f["disputes"] else None
-        if other is not None and other in chosen[:i] and other["same_as"] is None:
-            f["why_not"] = ("disputes", other["flow"])
-            continue
+        t = min(outer, key=lambda t: (_span(t)[1] > _span(t)[0], t["amount"], t["flow"].value))
+        stated_parts = any(not p["implicit"] for p in t["parts"])
+        if stated_parts or f["recipient"] is not None and t["recipient"].value == f["recipient"].value:
+            f["why_not"] = ("within", t["flow"], t)
+        else:
+            f["parent"], f["implicit"] = t, True
+            t["parts"].append(f)
+    bands, notes, remainders = [], [], []
+
+    def draw(f: dict, src: dict) -> None:
         f["drawn"] = True
-        kept.setdefault(_key(f), []).append(f)
+        dst = _node(f)
+        f["node"] = dst
+        bands.append({"src": src, "dst": dst, "amount": f["amount"], "flow": f, "period": f["period"]})
+        parts = [p for p in f["parts"] if p["why_not"] is None]
+        for p in sorted(parts, key=lambda p: (-p["amount"], p["flow"].value)):
+            draw(p, dst)
+        if parts:
+            total = sum((p["amount"] for p in parts), Decimal(0))
+            arithmetic = " + ".join(money(p["amount"]) for p in parts) + f" = {money(total)}"
+            rest = f["amount"] - total
+            if rest > 0:
+                node = {"key": "rest:" + f["flow"].value, "iri": None,
+                        "label": f"{dst['label']}: not broken down"}
+                remainders.append({"total": f, "amount": rest, "arithmetic":
+                                   f"{money(f['amount'])} − ({arithmetic}) = {money(rest)}"})
+                bands.append({"src": dst, "dst": node, "amount": rest, "flow": None, "total": f,
+                              "period": f["period"]})
+            elif rest < 0:
+                notes.append({"total": f, "amount": -rest, "arithmetic": arithmetic,
+                              "text": f"the parts of {money(f['amount'])} add up to {arithmetic}: "
+                                      f"{money(-rest)} more than the stated total (the parts are rounded)"})
 
-    def winner(f):
-        while f is not None and f["same_as"] is not None:
-            f = f["same_as"]
-        return f
+    roots = [f for f in view if f["parent"] is None and f["why_not"] is None]
+    for f in sorted(roots, key=lambda f: (-f["amount"], f["flow"].value)):
+        draw(f, _funder_node(f))
+    for f in view:
+        if not f["drawn"] and f["why_not"] is None:
+            p = f["parent"]
+            f["why_not"] = ("part of a flow not drawn:", p["flow"] if p else None)
+    drawn_roots = sorted((f for f in roots if f["drawn"]), key=lambda f: (-f["amount"], f["flow"].value))
+    total = sum((f["amount"] for f in drawn_roots), Decimal(0))
+    summary = {"amount": total, "roots": drawn_roots, "stated": len(drawn_roots) == 1,
+               "arithmetic": " + ".join(money(f["amount"]) for f in drawn_roots) + f" = {money(total)}"}
+    nodes = _nodes(bands)
+    return {"flows": out, "kind": kind, "kind_label": next((lab for k, lab, _n in available if k == kind), kind),
+            "year": year, "kinds": available, "years": years(flows), "bands": bands, "nodes": nodes,
+            "remainders": remainders, "notes": notes, "total": summary,
+            "chart": charts.sankey(bands), "drawn": sum(1 for f in out if f["drawn"])}
 
-    drawn_parts_of = {f["part_of"] for f in chosen if f["drawn"] and f["part_of"]}
-    for f in chosen:
-        if not f["drawn"]:
-            continue
-        total = by_iri.get(f["part_of"]) if f["part_of"] else None
-        if total is not None and total in chosen:
-            w = winner(total)
-            if w is not total and w["flow"].value in drawn_parts_of:
-                f["drawn"], f["why_not"] = False, ("another breakdown of", w["flow"])
-                continue
-            if w["drawn"] and w["recipient"] is not None:
-                if f["recipient"] is not None and w["recipient"].value == f["recipient"].value:
-                    f["drawn"], f["why_not"] = False, ("a part of", w["flow"])
-                    continue
-                f["path"] = [w["recipient"], f["recipient"]]
-                continue
-        path = []
-        for hop in (f["funder"], f["programme"], f["recipient"]):
-            if hop is not None and all(hop.value != p.value for p in path):
-                path.append(hop)
-        f["path"] = path
-    return {"flows": out, "kind": kind, "year": year, "kinds": available, "years": years(flows),
-            "chart": charts.sankey(out), "drawn": sum(1 for f in out if f["drawn"])}
+
+def _nodes(bands: list[dict]) -> list[dict]:
+    """Each node's money in and out, per period."""
+    nodes: dict[str, dict] = {}
+    for b in bands:
+        for end, side in ((b["src"], "out"), (b["dst"], "in")):
+            n = nodes.setdefault(end["key"], {"node": end, "in": {}, "out": {},
+                                              "href": href_for(end["iri"]) if end["iri"] else None})
+            n[side][b["period"] or "period not stated"] = n[side].get(b["period"] or "period not stated",
+                                                                        Decimal(0)) + b["amount"]
+    return list(nodes.values())
+
+
+# ---------------------------------------------------------------------------
+# Parameters shared by the page and its JSON and CSV
+
+class BadParameter(ValueError):
+    pass
+
+
+def _programme_iri(key: str) -> str:
+    return key if "://" in key else f"{base()}id/programme/{key}"
+
+
+def view_from_request() -> tuple[dict, str, list[dict]]:
+    """The picture the request's ``programme``, ``kind`` and ``year`` ask for."""
+    programme = request.args.get("programme", "").strip()
+    flows = all_flows()
+    if programme:
+        flows = flows_involving(_programme_iri(programme))
+        if not flows:
+            raise BadParameter(f"programme: no funding flows name {programme!r}; use a programme key "
+                               f"such as 'vanguards' (see /-/funding for the list).")
+    kind = request.args.get("kind", "").strip() or None
+    known = {k for k, _l, _n in kinds(flows)}
+    if kind is not None and kind not in known:
+        raise BadParameter(f"kind: {kind!r} is not a kind of money here; use one of: {', '.join(sorted(known))}.")
+    year = request.args.get("year", "").strip() or ALL_YEARS
+    if year != ALL_YEARS and year not in years(all_flows()):
+        raise BadParameter(f"year: {year!r} is not a financial year with funding flows; use 'all' or one of: "
+                           f"{', '.join(years(all_flows()))}.")
+    return picture(flows, kind, None if year == ALL_YEARS else year), programme, flows
+
+
+def _error(e: BadParameter, fmt: str):
+    if fmt == "html":
+        abort(400, description=str(e))
+    if fmt == "json":
+        return Response(json.dumps({"error": str(e)}), 400, mimetype="application/json")
+    return Response(str(e) + "\n", 400, mimetype="text/plain")
+
+
+@per_build
+def bcf_pooled() -> list[dict]:
+    """The Better Care Fund's pooled money by year: the required minimum
+    (planned) beside what was pooled (actual)."""
+    by_year: dict[str, dict] = {}
+    for r in rows("page-funding-bcf"):
+        start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
+        period = start if start == end else f"{start} to {end}"
+        row = by_year.setdefault(period or "period not stated", {"period": period})
+        row[_key(val(r["kind"])) or "unstated"] = {
+            "figure": iri_term(r["figure"].value, val(r["figureLabel"])), "value": Decimal(r["value"].value),
+            "source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"])}
+    out = sorted(by_year.values(), key=lambda r: r["period"] or "")
+    for r in out:
+        if "planned" in r and "actual" in r:
+            r["difference"] = r["actual"]["value"] - r["planned"]["value"]
+    return out
 
 
 @bp.get("/-/funding")
 def funding():
-    programme = request.args.get("programme", "").strip()
-    flows = all_flows()
-    if programme:
-        flows = flows_involving(programme)
-        if not flows:
-            abort(404, description=f"No funding flows name {programme}.")
-    year = request.args.get("year", "").strip() or None
-    pic = picture(flows, request.args.get("kind") or None, year)
-    programmes = sorted({(f["programme"].value, f["programme"].text) for f in all_flows() if f["programme"]},
+    try:
+        pic, programme, flows = view_from_request()
+    except BadParameter as e:
+        return _error(e, "html")
+    programmes = sorted({(_key(f["programme"].value), f["programme"].text) for f in all_flows() if f["programme"]},
                         key=lambda p: p[1].lower())
     by_programme: dict[str, list[dict]] = {}
     for f in sorted(pic["flows"], key=lambda f: ((f["programme"].text if f["programme"] else "~"),
                                                   not f["drawn"], -f["amount"])):
         by_programme.setdefault(f["programme"].text if f["programme"] else "No programme stated", []).append(f)
     return render_template("funding.html", pic=pic, groups=by_programme, programmes=programmes,
-                           selected=programme, count=len(flows))
+                           selected=_key(programme) if programme else "", count=len(flows),
+                           bcf=bcf_pooled(), query=request.query_string.decode())
+
+
+def _amount(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def as_data(pic: dict) -> dict:
+    """The drawn flows and the nodes' money in and out, as plain data."""
+    flows = []
+    for b in pic["bands"]:
+        f = b["flow"]
+        if f is None:
+            t = b["total"]
+            flows.append({"funder": t["funder"].value if t["funder"] else None,
+                          "recipient": [r.value for r in t["recipients"]], "amount": _amount(b["amount"]),
+                          "period": b["period"], "kind": pic["kind"], "thing": None, "statement": None,
+                          "sources": [], "remainder_of": t["flow"].value, "from": b["src"]["iri"],
+                          "to": None, "note": b["dst"]["label"]})
+            continue
+        flows.append({"funder": f["funder"].value if f["funder"] else None,
+                      "recipient": [r.value for r in f["recipients"]], "amount": _amount(f["amount"]),
+                      "period": f["period"], "kind": f["kind_key"], "thing": f["flow"].value,
+                      "statement": f["statement"],
+                      "sources": [{"document": s["source"].value, "locator": s["locator"]} for s in f["sources"]],
+                      "part_of": f["parent"]["flow"].value if f["parent"] else None,
+                      "from": b["src"]["iri"], "to": b["dst"]["iri"], "joint": f["joint"]})
+    nodes = [{"node": n["node"]["iri"], "label": n["node"]["label"],
+              "in": {p: _amount(v) for p, v in n["in"].items()},
+              "out": {p: _amount(v) for p, v in n["out"].items()}} for n in pic["nodes"]]
+    t = pic["total"]
+    return {"kind": pic["kind"], "year": pic["year"] or ALL_YEARS, "flows": flows, "nodes": nodes,
+            "total": {"amount": _amount(t["amount"]), "stated": t["stated"], "arithmetic": t["arithmetic"]}}
+
+
+CSV_FIELDS = ["funder", "recipient", "amount", "period", "kind", "thing", "statement", "sources", "part_of",
+              "remainder_of"]
+
+
+@bp.get("/-/funding.json")
+def funding_json():
+    try:
+        pic, _programme, _flows = view_from_request()
+    except BadParameter as e:
+        return _error(e, "json")
+    return Response(json.dumps(as_data(pic), indent=1), mimetype="application/json")
+
+
+@bp.get("/-/funding.csv")
+def funding_csv():
+    try:
+        pic, _programme, _flows = view_from_request()
+    except BadParameter as e:
+        return _error(e, "csv")
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_FIELDS)
+    for f in as_data(pic)["flows"]:
+        w.writerow([f["funder"] or "", " ".join(f["recipient"]), f["amount"], f["period"] or "", f["kind"],
+                    f["thing"] or "", f["statement"] or "",
+                    " ".join(f"{s['document']}#{s['locator'] or ''}" for s in f["sources"]),
+                    f.get("part_of") or "", f.get("remainder_of") or ""])
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8")

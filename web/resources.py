@@ -533,7 +533,7 @@ def resource_page(iri: str, alts: list[dict]) -> str:
     money = None
     if is_programme or any(c["class"] and c["class"].value == IA_NS + "FundingFlow" for c in claims):
         from .funding import flows_involving, picture
-        flows = flows_involving(iri)
+        flows = flows_involving(iri, totals=is_programme)
         if flows:
             money = picture(flows)
             money["flows"].sort(key=lambda f: (not f["drawn"], -f["amount"]))
