@@ -95,7 +95,9 @@ def oxigraph_server(tmp_path_factory, built):
 
 @pytest.fixture(scope="session")
 def remote_server(built, oxigraph_server):
-    server = LiveServer(built, **oxigraph_server.env)
+    # These checks compare answers, not speed (the benchmark measures that):
+    # resource pages run many queries, each slower over a remote union graph.
+    server = LiveServer(built, **oxigraph_server.env, KG_QUERY_TIMEOUT="30", KG_STORE_TIMEOUT="30")
     yield server
     server.stop()
 
