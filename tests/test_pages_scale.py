@@ -55,7 +55,11 @@ def test_small_resources_list_every_claim_sorted(client):
     assert not found["paged"] and found["total"] == len(full) > resources.CLAIMS_PAGE // 2
     html = client.get("/id/organisation/nhs-england").text
     assert f'Claims that name it <span class="count">({len(full)})</span>' in html
-    assert "/-/claims?uri=" not in html
+    # the page lists the first of them in the sorted order, the rest by a link
+    section = html.split('id="claims-h"')[1].split("</section>")[0]
+    expected = [c["claim"].value.split("/id/", 1)[1] for c in full[:resources.CLAIMS_ON_PAGE]]
+    assert [c.split("/id/", 1)[1] for c in claim_links(section)][:len(expected)] == expected
+    assert ("/-/claims?uri=" in section) == (len(full) > resources.CLAIMS_ON_PAGE)
 
 
 def test_hub_shows_a_page_of_claims_with_the_total_and_the_rest_paged(client, monkeypatch):

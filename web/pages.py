@@ -46,10 +46,10 @@ SCHEMA = "https://schema.org/"
 #: (each with the classes the ontology puts below it), then the rest by size,
 #: then the internal ones: controlled terms (SKOS concepts and schemes,
 #: periods, measures), together at the end.
-START_CLASSES = [IA_NS + "Programme", IA_NS + "Site",
+START_CLASSES = [IA_NS + "Programme", IA_NS + "Site", IA_NS + "CareModel",
                  ORG + "Organization", ORG + "FormalOrganization", SCHEMA + "GovernmentOrganization",
                  ORG + "OrganizationalCollaboration", ORG + "OrganizationalUnit",
-                 IA_NS + "CareModel", IA_NS + "SourceDocument", IA_NS + "FundingFlow", IA_NS + "Wave",
+                 IA_NS + "SourceDocument", IA_NS + "FundingFlow", IA_NS + "Wave",
                  IA_NS + "Place", IA_NS + "Person"]
 INTERNAL_CLASSES = [SKOS + "Concept", SKOS + "ConceptScheme", IA_NS + "FinancialYear", IA_NS + "Measure",
                     IA_NS + "RoleType"]
