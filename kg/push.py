@@ -60,6 +60,21 @@ def staging_name(settings: Settings, stamp: str, index: int) -> str:
     return f"{settings.base}id/push/{stamp}/{index}"
 
 
+#: Triples per Graph Store request. A store that asks for credentials (Digest)
+#: answers a request before reading its body, and a body too large for the
+#: socket's buffers then fails to send ("broken pipe"); a graph without blank
+#: nodes goes as a PUT and then POSTs of this many triples.
+PUT_TRIPLES = 2_000
+
+
+def _parts(items: list) -> list[list]:
+    """A graph's triples in the requests that send it: one for a graph with
+    blank nodes (their identity holds within one request), else parts."""
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in items):
+        return [items]
+    return [items[i:i + PUT_TRIPLES] for i in range(0, len(items), PUT_TRIPLES)] or [[]]
+
+
 def push(settings: Settings, progress=print) -> dict:
     if not settings.store_query or not (settings.store_graphs or settings.store_update):
         raise ValueError("kg push needs KG_STORE_QUERY and KG_STORE_UPDATE "
@@ -82,8 +97,9 @@ def push(settings: Settings, progress=print) -> dict:
             items = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
             triples += len(items)
             if settings.store_graphs:
-                body = ox.serialize(items, format=ox.RdfFormat.N_TRIPLES) or b""
-                remote.put_graph(staging[g], body, timeout=slow)
+                for i, part in enumerate(_parts(items)):
+                    body = ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
+                    remote.put_graph(staging[g], body, timeout=slow, method="PUT" if i == 0 else "POST")
             else:
                 _insert(remote, staging[g], items, size, slow)
         progress(f"loaded {triples} triples in {len(graphs)} staging graphs")

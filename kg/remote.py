@@ -394,13 +394,15 @@ class RemoteStore:
             return
         self._sparql(self.update_url, text, update=True, timeout=timeout)
 
-    def put_graph(self, graph: str, ntriples: bytes, timeout: float | None = None) -> None:
-        """Graph Store Protocol: replace ``graph`` with an N-Triples body."""
+    def put_graph(self, graph: str, ntriples: bytes, timeout: float | None = None,
+                  method: str = "PUT") -> None:
+        """Graph Store Protocol: replace ``graph`` with an N-Triples body
+        (``method="POST"``: add the body to it)."""
         from urllib.parse import quote
 
         sep = "&" if "?" in self.graphs_url else "?"
         url = f"{self.graphs_url}{sep}graph={quote(graph, safe='')}"
-        self._http("PUT", url, ntriples, "application/n-triples", timeout)
+        self._http(method, url, ntriples, "application/n-triples", timeout)
 
 
 def _credentials(url: str | None) -> tuple[str | None, tuple[str, str] | None]:
