@@ -12,7 +12,7 @@ import re
 from collections import OrderedDict
 
 from .dossier import disagreements, dossier_href, interval, show_value
-from .linking import IA_NS, iri_term, rows, val
+from .linking import IA_NS, iri_term, rows, truth, val
 
 #: Rows of the sources list on a programme page before "and N more".
 SOURCES_ON_PAGE = 12
@@ -53,8 +53,8 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
         start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
         item = items.setdefault(iri, {
             "item": iri_term(iri, val(r["itemLabel"])), "class": r["itemClass"].value.rsplit("/", 1)[-1],
-            "measure": val(r["measureLabel"]), "is_part": r["isPart"].value == "true",
-            "to_programme": r["toProgramme"].value == "true",
+            "measure": val(r["measureLabel"]), "is_part": truth(r["isPart"]),
+            "to_programme": truth(r["toProgramme"]),
             "period": (start if start == end or not end else f"{start} to {end}" if start else f"by {end}") if (start or end) else None,
             "end": end or start, "statements": [],
         })
@@ -64,7 +64,7 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
         item["statements"].append({
             "statement": iri_term(r["statement"].value), "value": value, "unit": val(r["unitLabel"]),
             "bound": bound, "kind": val(r["kindLabel"]), "rank": rank, "reason": val(r["reasonLabel"]),
-            "best": r["best"].value == "true", "derived": r["derived"].value == "true",
+            "best": truth(r["best"]), "derived": truth(r["derived"]),
             "shown": ((bound + " ") if bound else "") + show_value(value, val(r["unitLabel"])) if value is not None else "",
             "interval": interval(value, bound, rounding) if value is not None else None,
             "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
