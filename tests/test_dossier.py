@@ -48,7 +48,7 @@ def test_dossier_lists_every_statement_and_reference(live_server):
 
 def test_bounds_are_not_disagreements(live_server):
     """'More than 90%' and '90%' can both hold: the page says so."""
-    from web.dossier import disagreements, interval, overlap
+    from web.evidence import disagreements, interval, overlap
     more = {"interval": interval(90, "more than", None), "unit": "percent", "kind": "reported",
             "rank": "normal", "derived": False}
     exact = {"interval": interval(90, None, None), "unit": "percent", "kind": "reported",

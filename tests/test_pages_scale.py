@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from web import create_app, exports, pages, resources
+from web import classes, create_app, exports, pages, resources
 
 NHS_ENGLAND = "https://w3id.org/integration-atlas/id/organisation/nhs-england"
 NAO_REPORT = "https://w3id.org/integration-atlas/id/document/nao-vanguards-2018"
@@ -137,6 +137,7 @@ def test_dataset_figures_are_counted_once_per_build(client, monkeypatch):
         calls.append(name)
         return real_rows(name, *args, **kwargs)
     monkeypatch.setattr(pages, "rows", counting)
+    monkeypatch.setattr(classes, "rows", counting)
     monkeypatch.setattr(exports, "rows", counting)
     assert client.get("/").status_code == 200
     assert client.get("/-/classes").status_code == 200

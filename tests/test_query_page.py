@@ -173,7 +173,7 @@ def sparql_json(server, query: str, **params) -> list[dict]:
 
 def named_example(name):
     from kg import queries
-    from web.query_page import editor_text
+    from web.query_form import editor_text
 
     q = queries.get(name)
     return editor_text(q), {f"${k}": v for k, v in q.params.items()}

@@ -39,13 +39,13 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "as soon as one is ('kg build'); try again in a moment.\n", 503,
                 {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(NO_BUILD_RETRY)})
 
-    from . import dossier, pages, query_page, sparql
+    from . import (dossier, exports, funding, ontology, pages, query_page, resources, sparql, systems,
+                   validation)
 
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(query_page.bp)
-    app.register_blueprint(dossier.bp)
-    from . import systems; app.register_blueprint(systems.bp)
+    # One blueprint per page module (README, "Layout").
+    for module in (sparql, pages, resources, exports, funding, ontology, validation, query_page, dossier,
+                   systems):
+        app.register_blueprint(module.bp)
     if not settings.store_query:  # a remote store's answers are not cached here
         from .cache import ExactRepeats
 

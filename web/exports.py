@@ -14,17 +14,19 @@ import os
 import threading
 from pathlib import Path
 
-from flask import Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from . import jsonld
+from .documents import FORMAT_NAMES, allow_any_origin, negotiate, not_acceptable, variant_response
+from .documents import FORMATS as DOC_FORMATS
 from .graph import current_graph, current_store
 from .linking import (IA_NS, base, context_url, per_build, per_build_memo, prefixes_for, public,
                       rows, settings)
-from .pages import bp
-from .resources import FORMATS as DOC_FORMATS
-from .resources import negotiate, variant_response
+
+bp = Blueprint("exports", __name__)
+bp.after_request(allow_any_origin)
 
 DUMP_NAME = "atlas"
 
@@ -320,8 +322,6 @@ RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"
 
 @bp.get("/.well-known/void")
 def void():
-    from .resources import FORMAT_NAMES, not_acceptable
-
     alts = [{"ext": e, "media_type": DOC_FORMATS[e][0], "name": DOC_FORMATS[e][1],
              "href": f"/.well-known/void?format={e}"} for e in DOC_FORMATS]
     asked = request.args.get("format")

@@ -1,268 +1,23 @@
-"""The funding view: money from funder to recipient, flow by flow.
-
-A funding flow is one item (one IRI, however many documents state it) drawn
-at its best statement's value, never at two of its statements. One view
-shows one kind of money (a flow's kind is its best statement's kind, so a
-flow is in exactly one kind's view) over all years or one financial year:
-
-- a total and its parts (``ia:partOf``) are drawn once: the parts inside the
-  total, with the rest as "not broken down", or a note where the parts add
-  to more than the total (rounding);
-- a flow that lies within another flow of the view (same funder, within its
-  years, to the same recipient or to something inside it: its care model or
-  programme) is money already drawn: it is listed, not drawn again; where
-  the outer flow states no parts, such flows are drawn inside it as its
-  known parts;
-- a flow over several years is not drawn in a one-year view ("not broken
-  down by year");
-- a flow to several recipients is drawn to them jointly.
-
-Every flow in scope is in the table with its source and why it is or is not
-drawn; the total of the view is a stated figure (one outermost flow) or a
-sum labelled as computed, with its arithmetic.
-"""
+"""The funding view: money from funder to recipient, flow by flow
+(``/-/funding``, its JSON and CSV). What is drawn and why is decided in
+``money_flows``."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from flask import Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
-from . import charts
-from .linking import base, href_for, iri_term, money, rows, val
-from .pages import bp
-from .resources import per_build
+from .documents import allow_any_origin
+from .linking import base, iri_term, per_build, rows, val
+from .money_flows import ALL_YEARS, all_flows, flows_involving, key_of, kinds, labelled, picture, years
 
-DEFAULT_KIND = "spent"
-ALL_YEARS = "all"
+bp = Blueprint("funding", __name__)
+bp.after_request(allow_any_origin)
 
-
-def _t(r, key, label_key):
-    return iri_term(r[key].value, val(r[label_key])) if r[key] is not None else None
-
-
-def _key(iri: str | None) -> str | None:
-    """Kind and financial-year IRIs end in their key (value-kind/spent, period/2015-16)."""
-    return iri.rsplit("/", 1)[-1] if iri else None
-
-
-def _span(f: dict) -> tuple[str, str]:
-    """The financial years a flow covers; unknown ends are open."""
-    start = _key(f["period_start"]) or _key(f["period_end"]) or "0000"
-    end = _key(f["period_end"]) or ("9999" if not f["period_start"] or f["period_label"] else start)
-    return start, end
-
-
-@per_build
-def all_flows() -> list[dict]:
-    """Every funding flow of the build at its best statement, with all its
-    recipients and the references of that statement."""
-    recipients: dict[str, list] = {}
-    for r in rows("page-funding-recipients"):
-        recipients.setdefault(r["flow"].value, []).append(_t(r, "recipient", "recipientLabel"))
-    sources: dict[str, list] = {}
-    for r in rows("page-funding-sources"):
-        sources.setdefault(r["flow"].value, []).append(
-            {"source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"]),
-             "reference": r["reference"].value})
-    flows = []
-    for r in rows("page-funding-flows"):
-        try:
-            amount = Decimal(r["amount"].value)
-        except (InvalidOperation, ValueError):
-            continue
-        start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
-        period = val(r["periodLabel"]) or (start if start == end else f"{start} to {end}" if start and end
-                                           else start or end)
-        iri = r["flow"].value
-        flows.append({
-            "flow": iri_term(iri, val(r["flowLabel"])),
-            "statement": val(r["statement"]),
-            "funder": _t(r, "funder", "funderLabel"),
-            "recipients": recipients.get(iri) or ([_t(r, "recipient", "recipientLabel")] if r["recipient"] else []),
-            "programme": _t(r, "programme", "programmeLabel"),
-            "care_model": _t(r, "careModel", "careModelLabel"),
-            "amount": amount, "kind_key": _key(val(r["kind"])) or "unstated",
-            "kind": val(r["kindLabel"]) or "kind not stated", "period": period,
-            "period_start": val(r["periodStart"]), "period_end": val(r["periodEnd"]),
-            "period_label": val(r["periodLabel"]),
-            "part_of": val(r["partOf"]),
-            "source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"]),
-            "sources": sources.get(iri, []),
-            "method": val(r["method"]), "inputs": int(r["inputs"].value) if r["inputs"] else 0,
-        })
-    for f in flows:
-        f["recipient"] = f["recipients"][0] if len(f["recipients"]) == 1 else None
-        f["joint"] = len(f["recipients"]) > 1
-    return flows
-
-
-def flows_involving(iri: str, totals: bool = True) -> list[dict]:
-    """Flows that name ``iri`` as funder, recipient, programme or care model,
-    with the parts of any of them and (``totals``, for a programme) the totals
-    they are part of; a site or care model keeps to its own money."""
-    flows = all_flows()
-    chosen = {f["flow"].value: f for f in flows
-              if any(t is not None and t.value == iri
-                     for t in [f["funder"], f["programme"], f["care_model"], *f["recipients"]])}
-    while True:
-        more = {f["flow"].value: f for f in flows if f["flow"].value not in chosen and (
-            f["part_of"] in chosen
-            or totals and any(c["part_of"] == f["flow"].value for c in chosen.values()))}
-        if not more:
-            break
-        chosen.update(more)
-    return [f for f in flows if f["flow"].value in chosen]
-
-
-def kinds(flows: list[dict]) -> list[tuple[str, str, int]]:
-    """(key, label, number of flows) of each kind of money among ``flows``, spent first."""
-    seen: dict[str, list] = {}
-    for f in flows:
-        seen.setdefault(f["kind_key"], [f["kind"], 0])[1] += 1
-    return sorted(((k, lab, n) for k, (lab, n) in seen.items()), key=lambda k: (k[0] != DEFAULT_KIND, k[1]))
-
-
-def years(flows: list[dict]) -> list[str]:
-    """Financial years that some single-year flow covers."""
-    return sorted({s[0] for f in flows if (s := _span(f))[0] == s[1] and s[0] not in ("0000", "9999")})
-
-
-def _within(f: dict, t: dict) -> bool:
-    """Is ``f``'s money inside ``t``'s: same funder, within its years, to the
-    same recipient or to something inside it (its care model or programme)?"""
-    if f is t or t["joint"] or t["recipient"] is None or f["funder"] is None or t["funder"] is None:
-        return False
-    if f["funder"].value != t["funder"].value:
-        return False
-    (fs, fe), (ts, te) = _span(f), _span(t)
-    if not (ts <= fs and fe <= te):
-        return False
-    inside = {x.value for x in [f["care_model"], f["programme"], *f["recipients"]] if x is not None}
-    if t["recipient"].value not in inside:
-        return False
-    same = (fs, fe) == (ts, te) and f["recipient"] is not None and f["recipient"].value == t["recipient"].value
-    return not same or f["flow"].value > t["flow"].value
-
-
-def _node(f: dict) -> dict:
-    """The node a flow goes to: its recipient, or all its recipients jointly."""
-    if f["joint"]:
-        return {"key": "joint:" + f["flow"].value, "iri": f["flow"].value,
-                "label": "Jointly: " + ", ".join(r.text for r in f["recipients"]),
-                "members": [r.value for r in f["recipients"]]}
-    r = f["recipient"] or f["programme"]
-    if r is None:
-        return {"key": "none:" + f["flow"].value, "iri": None, "label": "recipient not stated"}
-    return {"key": r.value, "iri": r.value, "label": r.text}
-
-
-def _funder_node(f: dict) -> dict:
-    if f["funder"] is None:
-        return {"key": "none", "iri": None, "label": "funder not stated"}
-    return {"key": f["funder"].value, "iri": f["funder"].value, "label": f["funder"].text}
-
-
-def picture(flows: list[dict], kind: str | None = None, year: str | None = None) -> dict:
-    """The view of ``flows`` for one kind (a key such as ``spent``) and one
-    financial year or all (``None``): which flows are drawn, the bands, the
-    nodes' money in and out, and the view's total with its arithmetic."""
-    available = kinds(flows)
-    if kind not in {k for k, _l, _n in available}:
-        kind = available[0][0] if available else None
-    out = [dict(f, drawn=False, why_not=None, parent=None, parts=[], implicit=False) for f in flows]
-    by_iri = {f["flow"].value: f for f in out}
-    view = []
-    for f in out:
-        if f["kind_key"] != kind:
-            f["why_not"] = (f"another kind of money ({f['kind']}): in that kind's view", None)
-        elif year and _span(f) != (year, year):
-            s = _span(f)
-            f["why_not"] = ((f"over {f['period']}, not broken down by year" if s[0] <= year <= s[1]
-                             else f"not for {year}"), None)
-        else:
-            view.append(f)
-    in_view = {f["flow"].value for f in view}
-    # Stated parts go inside their total.
-    for f in view:
-        if f["part_of"] in in_view:
-            f["parent"] = by_iri[f["part_of"]]
-            f["parent"]["parts"].append(f)
-    # A flow with no total in the view that lies within another flow of the
-    # view is money already counted there.
-    roots = [f for f in view if f["parent"] is None]
-    for f in roots:
-        outer = [t for t in view if _within(f, t)]
-        if not outer:
-            continue
-        t = min(outer, key=lambda t: (_span(t)[1] > _span(t)[0], t["amount"], t["flow"].value))
-        stated_parts = any(not p["implicit"] for p in t["parts"])
-        if stated_parts or f["recipient"] is not None and t["recipient"].value == f["recipient"].value:
-            f["why_not"] = ("within", t["flow"], t)
-        else:
-            f["parent"], f["implicit"] = t, True
-            t["parts"].append(f)
-    bands, notes, remainders = [], [], []
-
-    def draw(f: dict, src: dict) -> None:
-        f["drawn"] = True
-        dst = _node(f)
-        f["node"] = dst
-        bands.append({"src": src, "dst": dst, "amount": f["amount"], "flow": f, "period": f["period"]})
-        parts = [p for p in f["parts"] if p["why_not"] is None]
-        for p in sorted(parts, key=lambda p: (-p["amount"], p["flow"].value)):
-            draw(p, dst)
-        if parts:
-            total = sum((p["amount"] for p in parts), Decimal(0))
-            arithmetic = " + ".join(money(p["amount"]) for p in parts) + f" = {money(total)}"
-            rest = f["amount"] - total
-            if rest > 0:
-                node = {"key": "rest:" + f["flow"].value, "iri": None,
-                        "label": f"{dst['label']}: not broken down"}
-                remainders.append({"total": f, "amount": rest, "arithmetic":
-                                   f"{money(f['amount'])} − ({arithmetic}) = {money(rest)}"})
-                bands.append({"src": dst, "dst": node, "amount": rest, "flow": None, "total": f,
-                              "period": f["period"]})
-            elif rest < 0:
-                notes.append({"total": f, "amount": -rest, "arithmetic": arithmetic,
-                              "text": f"the parts of {money(f['amount'])} add up to {arithmetic}: "
-                                      f"{money(-rest)} more than the stated total (the parts are rounded)"})
-
-    roots = [f for f in view if f["parent"] is None and f["why_not"] is None]
-    for f in sorted(roots, key=lambda f: (-f["amount"], f["flow"].value)):
-        draw(f, _funder_node(f))
-    for f in view:
-        if not f["drawn"] and f["why_not"] is None:
-            p = f["parent"]
-            f["why_not"] = ("part of a flow not drawn:", p["flow"] if p else None)
-    drawn_roots = sorted((f for f in roots if f["drawn"]), key=lambda f: (-f["amount"], f["flow"].value))
-    total = sum((f["amount"] for f in drawn_roots), Decimal(0))
-    summary = {"amount": total, "roots": drawn_roots, "stated": len(drawn_roots) == 1,
-               "arithmetic": " + ".join(money(f["amount"]) for f in drawn_roots) + f" = {money(total)}"}
-    nodes = _nodes(bands)
-    return {"flows": out, "kind": kind, "kind_label": next((lab for k, lab, _n in available if k == kind), kind),
-            "year": year, "kinds": available, "years": years(flows), "bands": bands, "nodes": nodes,
-            "remainders": remainders, "notes": notes, "total": summary,
-            "chart": charts.sankey(bands), "drawn": sum(1 for f in out if f["drawn"])}
-
-
-def _nodes(bands: list[dict]) -> list[dict]:
-    """Each node's money in and out, per period."""
-    nodes: dict[str, dict] = {}
-    for b in bands:
-        for end, side in ((b["src"], "out"), (b["dst"], "in")):
-            n = nodes.setdefault(end["key"], {"node": end, "in": {}, "out": {},
-                                              "href": href_for(end["iri"]) if end["iri"] else None})
-            n[side][b["period"] or "period not stated"] = n[side].get(b["period"] or "period not stated",
-                                                                        Decimal(0)) + b["amount"]
-    return list(nodes.values())
-
-
-# ---------------------------------------------------------------------------
-# Parameters shared by the page and its JSON and CSV
 
 class BadParameter(ValueError):
     pass
@@ -309,9 +64,9 @@ def bcf_pooled() -> list[dict]:
         start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
         period = start if start == end else f"{start} to {end}"
         row = by_year.setdefault(period or "period not stated", {"period": period})
-        row[_key(val(r["kind"])) or "unstated"] = {
+        row[key_of(val(r["kind"])) or "unstated"] = {
             "figure": iri_term(r["figure"].value, val(r["figureLabel"])), "value": Decimal(r["value"].value),
-            "source": _t(r, "source", "sourceLabel"), "locator": val(r["locator"])}
+            "source": labelled(r, "source", "sourceLabel"), "locator": val(r["locator"])}
     out = sorted(by_year.values(), key=lambda r: r["period"] or "")
     for r in out:
         if "planned" in r and "actual" in r:
@@ -325,14 +80,14 @@ def funding():
         pic, programme, flows = view_from_request()
     except BadParameter as e:
         return _error(e, "html")
-    programmes = sorted({(_key(f["programme"].value), f["programme"].text) for f in all_flows() if f["programme"]},
+    programmes = sorted({(key_of(f["programme"].value), f["programme"].text) for f in all_flows() if f["programme"]},
                         key=lambda p: p[1].lower())
     by_programme: dict[str, list[dict]] = {}
     for f in sorted(pic["flows"], key=lambda f: ((f["programme"].text if f["programme"] else "~"),
                                                   not f["drawn"], -f["amount"])):
         by_programme.setdefault(f["programme"].text if f["programme"] else "No programme stated", []).append(f)
     return render_template("funding.html", pic=pic, groups=by_programme, programmes=programmes,
-                           selected=_key(programme) if programme else "", count=len(flows),
+                           selected=key_of(programme) if programme else "", count=len(flows),
                            bcf=bcf_pooled(), query=request.query_string.decode())
 
 

@@ -1,14 +1,9 @@
-"""Human-readable pages and linked-data documents for every resource.
+"""The browsing pages: ``/`` home, ``/-/classes`` and
+``/-/class/<curie>[.json|.csv]`` class indexes, ``/-/search`` label search;
+and the helpful 404 page of the atlas's pages and documents.
 
-Routes (system pages live under ``/-/`` so they never clash with resource keys):
-
-- ``/`` home; ``/-/classes`` and ``/-/class/<curie>[.json|.csv]`` class indexes;
-  ``/-/search`` label search; ``/-/incoming`` every link to a resource.
-- ``/id/...`` every resource, by content negotiation (``resources.py``);
-  ``/def/...`` the ontology and its terms; ``/-/resource?uri=`` any other IRI.
-- ``/-/funding`` the funding view; ``/-/ontology``; ``/-/validation``.
-- ``/-/downloads``, ``/-/dumps/...``, ``/-/context.jsonld``, ``/.well-known/void``
-  (``exports.py``).
+System pages live under ``/-/`` so they never clash with resource keys. The
+other pages have modules of their own (README, "Layout").
 """
 
 from __future__ import annotations
@@ -17,16 +12,20 @@ import csv
 import io
 import json
 import math
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from . import charts
-from .linking import (IA_NS, curie, expand_curie, href_for, iri_term, money, number,
-                      per_build, rows, settings, val)
+from .classes import by_importance, class_counts, class_index_url
+from .documents import allow_any_origin
+from .linking import IA_NS, curie, expand_curie, href_for, iri_term, money, number, rows, settings, val
+from .programme import programme_dates
+from .request_args import int_arg
+from .search import search_rows
 
 bp = Blueprint("pages", __name__)
+bp.after_request(allow_any_origin)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
@@ -38,22 +37,6 @@ MAX_PAGE_SIZE = 500
 #: a whole; larger ones are paged in the store's order, each page sorted (the
 #: store sorts strings slowly: seconds for tens of thousands of labels).
 CLASS_SORTED_MAX = 2000
-
-ORG = "http://www.w3.org/ns/org#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "https://schema.org/"
-#: The class list's order: the classes a person starts from, in this order
-#: (each with the classes the ontology puts below it), then the rest by size,
-#: then the internal ones: controlled terms (SKOS concepts and schemes,
-#: periods, measures), together at the end.
-START_CLASSES = [IA_NS + "Programme", IA_NS + "Site", IA_NS + "CareModel",
-                 ORG + "Organization", ORG + "FormalOrganization", SCHEMA + "GovernmentOrganization",
-                 ORG + "OrganizationalCollaboration", ORG + "OrganizationalUnit",
-                 IA_NS + "SourceDocument", IA_NS + "FundingFlow", IA_NS + "Wave",
-                 IA_NS + "Place", IA_NS + "Person"]
-INTERNAL_CLASSES = [SKOS + "Concept", SKOS + "ConceptScheme", IA_NS + "FinancialYear", IA_NS + "Measure",
-                    IA_NS + "RoleType"]
-CLASS_GROUPS = {0: "Start here", 1: "Statements and other resources", 2: "Internal: controlled terms"}
 
 #: Classes shown first on the home page, in this order.
 ENTRY_CLASSES = ["Programme", "Site", "CareModel", "SourceDocument", "FundingFlow", "Figure",
@@ -75,22 +58,19 @@ def _helpers():
     return {"href_for": href_for, "curie": curie, "ia": IA_NS}
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    """Read-only pages and documents may be fetched from any origin."""
-    response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, ETag")
-    return response
-
-
 # ---------------------------------------------------------------------------
 # Errors
+
+
+#: Blueprints whose 404s get the page below (and unmatched URLs); the SPARQL
+#: endpoint, the query page, dossiers and systems answer their own.
+HELPFUL_404 = {"pages", "resources", "exports", "funding", "ontology", "validation"}
 
 
 @bp.app_errorhandler(404)
 def not_found(error):
     """A 404 page that helps: what was asked for, and where to look instead."""
-    if request.blueprint not in (None, bp.name):
+    if request.blueprint is not None and request.blueprint not in HELPFUL_404:
         return error
     best = _accepts_html()
     guess = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
@@ -138,76 +118,6 @@ def home():
         timeline=charts.timeline(programmes),
         programmes=programmes,
     )
-
-
-@per_build
-def _class_count_rows() -> list[dict]:
-    # Counts over the whole build: made once per build (the first request
-    # after a new build pays about 1.5 s at a million triples).
-    return rows("page-class-counts")
-
-
-def class_counts() -> list[dict]:
-    out = []
-    for r in _class_count_rows():
-        iri = r["class"].value
-        out.append({"iri": iri, "label": val(r["classLabel"]) or curie(iri) or iri,
-                    "comment": val(r["comment"]), "count": int(r["count"].value),
-                    "curie": curie(iri), "index": class_index_url(iri)})
-    return out
-
-
-def by_importance(classes: list[dict]) -> list[dict]:
-    """``classes`` in the class list's order, each with its ``group``."""
-    from .resources import classes_below
-
-    def rank(c):
-        for i, root in enumerate(START_CLASSES):
-            if c["iri"] in classes_below(root):
-                return (0, i, -c["count"], c["label"].lower())
-        if any(c["iri"] in classes_below(root) for root in INTERNAL_CLASSES):
-            return (2, 0, -c["count"], c["label"].lower())
-        return (1, 0, -c["count"], c["label"].lower())
-    out = []
-    for c in sorted(classes, key=rank):
-        out.append({**c, "group": CLASS_GROUPS[rank(c)[0]]})
-    return out
-
-
-def programme_dates() -> list[dict]:
-    out = []
-    for r in rows("page-programmes"):
-        out.append({
-            "iri": r["programme"].value, "href": href_for(r["programme"].value),
-            "label": val(r["label"]) or curie(r["programme"].value),
-            "type": val(r["typeLabel"]),
-            "start": val(r["start"]), "end": val(r["end"]),
-            "first_event": val(r["firstEvent"]), "last_event": val(r["lastEvent"]),
-        })
-    out.sort(key=lambda p: (p["start"] or p["first_event"] or "9999", p["label"].lower()))
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Class index
-
-
-def class_index_url(iri: str, filters: list[tuple[str, str]] | None = None, ext: str = "",
-                    **params) -> str:
-    """A class index's address; ``filters`` are its facet filters as
-    (property, value) pairs of IRIs, written as prefixed names where they can
-    be; ``ext`` (``json``, ``csv``) picks a download."""
-    name = curie(iri)
-    if name:
-        path = url_for("pages.class_index", name=name + (f".{ext}" if ext else ""))
-    else:
-        path = url_for("pages.class_index_by_uri")
-        params = {"uri": iri, **params, "format": ext or None}
-    if params.get("page") == 1:
-        params.pop("page")
-    pairs = [(k, v) for k, v in params.items() if v not in (None, "")]
-    pairs += [(curie(p) or p, curie(v) or v) for p, v in filters or ()]
-    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 #: Class indexes of up to this many members (after the name filter) get
@@ -277,15 +187,6 @@ SORTS = {
 }
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name, "")
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        abort(400, description=f"{name} must be a whole number")
-    return max(lo, min(hi, value))
-
-
 @bp.get("/-/class")
 def class_index_by_uri():
     iri = request.args.get("uri", "")
@@ -315,8 +216,8 @@ def _class_index(iri: str, fmt: str):
     sort = request.args.get("sort", "label")
     if sort not in SORTS:
         sort = "label"
-    size = _int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    page = _int_arg("page", 1, 1, 10**6)
+    size = int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = int_arg("page", 1, 1, 10**6)
     qterm = ox.Literal(q)
     filters = facet_filters()
     where = filter_patterns(filters)
@@ -427,21 +328,12 @@ def _comment_of(iri: str) -> str | None:
 # Search
 
 
-def search_rows(q: str, limit: int, offset: int) -> list[dict]:
-    found = rows("page-search", f"LIMIT {int(limit)} OFFSET {int(offset)}", q=ox.Literal(q))
-    return [{
-        "iri": r["item"].value, "href": href_for(r["item"].value),
-        "label": val(r["label"]) or r["item"].value, "matched": val(r["matched"]),
-        "type": val(r["type"]), "type_label": val(r["typeLabel"]),
-    } for r in found]
-
-
 @bp.get("/-/search")
 @bp.get("/-/search.json")
 def search():
     q = request.args.get("q", "").strip()[:200]
-    size = _int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    page = _int_arg("page", 1, 1, 10**6)
+    size = int_arg("size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = int_arg("page", 1, 1, 10**6)
     as_json = request.path.endswith(".json") or request.args.get("format") == "json"
     results, more = [], False
     if q:
@@ -459,5 +351,3 @@ def search():
     return render_template("search.html", q=q, results=results, page=page, next_url=next_url,
                            prev_url=url_for("pages.search", q=q, page=page - 1) if page > 1 else None)
 
-
-from . import resources, funding, ontology, exports, validation  # noqa: E402,F401,I001  (they add routes to bp)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
-from .dossier import disagreements, dossier_href, interval, show_value
-from .linking import IA_NS, iri_term, rows, truth, val
+from .evidence import disagreements, dossier_href, interval, show_value
+from .linking import IA_NS, curie, href_for, iri_term, rows, truth, val
 
 #: Rows of the sources list on a programme page before "and N more".
 SOURCES_ON_PAGE = 12
@@ -206,3 +206,17 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
 
 
 PROGRAMME = IA_NS + "Programme"
+
+
+def programme_dates() -> list[dict]:
+    out = []
+    for r in rows("page-programmes"):
+        out.append({
+            "iri": r["programme"].value, "href": href_for(r["programme"].value),
+            "label": val(r["label"]) or curie(r["programme"].value),
+            "type": val(r["typeLabel"]),
+            "start": val(r["start"]), "end": val(r["end"]),
+            "first_event": val(r["firstEvent"]), "last_event": val(r["lastEvent"]),
+        })
+    out.sort(key=lambda p: (p["start"] or p["first_event"] or "9999", p["label"].lower()))
+    return out

@@ -10,50 +10,31 @@ of our formats gets 406, not HTML.
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 
-from . import charts, jsonld, programme, words
+from . import charts, programme, words
 from .cache import etag
-from .dossier import dossier
+from .classes import classes_below
+from .describe import describe
+from .documents import (FORMATS, allow_any_origin, alternates, choose, not_acceptable, serialize,
+                        variant_response, variant_url)
+from .evidence import dossier
 from .graph import current_graph, current_store
-from .linking import (IA_NS, RDF_TYPE, base, context_url, curie, iri_term, local_path, per_build,
-                      per_build_memo, prefixes_for, rows, run, settings, term, val)
-from .pages import bp
+from .linking import (IA_NS, RDF_TYPE, base, curie, iri_term, local_path, per_build, per_build_memo,
+                      rows, run, settings, term, val)
+from .money_flows import flows_involving, picture
+from .request_args import int_arg
+
+bp = Blueprint("resources", __name__)
+bp.after_request(allow_any_origin)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
-
-#: Representations of a resource: extension -> (media type, name).
-FORMATS = OrderedDict([
-    ("html", ("text/html", "HTML")),
-    ("ttl", ("text/turtle", "Turtle")),
-    ("jsonld", ("application/ld+json", "JSON-LD")),
-    ("nt", ("application/n-triples", "N-Triples")),
-    ("rdf", ("application/rdf+xml", "RDF/XML")),
-])
-RDF_EXTS = ("ttl", "jsonld", "nt", "rdf")
-OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML}
-
-#: What clients may ask for, in our order of preference on ties.
-ACCEPT_TABLE = [
-    ("text/html", "html"), ("application/xhtml+xml", "html"),
-    ("text/turtle", "ttl"), ("application/x-turtle", "ttl"),
-    ("application/ld+json", "jsonld"), ("application/json", "jsonld"),
-    ("application/n-triples", "nt"),
-    ("application/rdf+xml", "rdf"), ("application/xml", "rdf"), ("text/xml", "rdf"),
-]
-#: Values of ``?format=``.
-FORMAT_NAMES = {
-    "html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
-    "json": "jsonld", "nt": "nt", "ntriples": "nt", "n-triples": "nt", "rdf": "rdf",
-    "rdfxml": "rdf", "rdf+xml": "rdf", "xml": "rdf",
-}
 
 #: How many incoming links a resource page lists before "more".
 INCOMING_ON_PAGE = 50
@@ -77,89 +58,8 @@ SCHEMA_URL = "https://schema.org/url"
 FLOWS_ON_PAGE = 200
 
 
-def content_type(ext: str) -> str:
-    media = FORMATS[ext][0]
-    return media + "; charset=utf-8" if media.startswith("text/") else media
-
-
-def parse_accept(header: str) -> list[tuple[str, float]]:
-    out = []
-    for part in header.split(","):
-        fields = part.split(";")
-        media = fields[0].strip().lower()
-        if not media:
-            continue
-        q = 1.0
-        for f in fields[1:]:
-            k, _, v = f.partition("=")
-            if k.strip().lower() == "q":
-                try:
-                    q = float(v.strip())
-                except ValueError:
-                    q = 0.0
-        out.append((media, q))
-    return out
-
-
-def negotiate(header: str | None, table=ACCEPT_TABLE) -> str | None:
-    """The format to answer with, or None (406).
-
-    The client's q-values decide; then the more specific match (``text/turtle``
-    beats ``*/*``); then the client's own order; then ours. Wildcards match
-    only the media type we answer with (the first of each format in the
-    table), not its aliases. No Accept header means the first format (HTML).
-    """
-    if header is None or not header.strip():
-        return table[0][1]
-    entries = parse_accept(header)
-    best, best_key = None, None
-    canonical = {fmt: media for media, fmt in reversed(table)}
-    for si, (media, fmt) in enumerate(table):
-        match = None
-        for ci, (cm, q) in enumerate(entries):
-            if cm == media:
-                spec = 2
-            elif canonical[fmt] != media:
-                continue  # an alias (application/json) answers only when named
-            elif cm.endswith("/*") and media.startswith(cm[:-1]):
-                spec = 1
-            elif cm == "*/*" or cm == "*":
-                spec = 0
-            else:
-                continue
-            if match is None or spec > match[0]:
-                match = (spec, q, ci)
-        if match is None or match[1] <= 0:
-            continue
-        key = (match[1], match[0], -match[2], -si)
-        if best_key is None or key > best_key:
-            best, best_key = fmt, key
-    return best
-
-
 # ---------------------------------------------------------------------------
 # Per-build facts the pages need often
-
-
-@per_build
-def subclass_closure() -> dict[str, set[str]]:
-    """Class IRI -> itself and every class below it (from the ontology's axioms)."""
-    children: dict[str, set[str]] = {}
-    for r in rows("page-ontology-axioms"):
-        if r["axiom"].value == RDFS + "subClassOf":
-            children.setdefault(r["value"].value, set()).add(r["term"].value)
-
-    def below(c, seen):
-        for k in children.get(c, ()):
-            if k not in seen:
-                seen.add(k)
-                below(k, seen)
-        return seen
-    return {c: below(c, {c}) for c in list(children)}
-
-
-def classes_below(iri: str) -> set[str]:
-    return subclass_closure().get(iri, {iri})
 
 
 @per_build
@@ -212,53 +112,6 @@ def any_resource():
     return serve(iri, None)
 
 
-def variant_url(path: str | None, iri: str, ext: str) -> str:
-    if path is not None:
-        return f"{path}.{ext}"
-    return f"/-/resource?uri={quote(iri, safe='')}&format={ext}"
-
-
-def alternates(path: str | None, iri: str, exts=tuple(FORMATS)) -> list[dict]:
-    return [{"ext": e, "media_type": FORMATS[e][0], "name": FORMATS[e][1],
-             "href": variant_url(path, iri, e)} for e in exts]
-
-
-def link_header(alts: list[dict], served: str | None) -> str:
-    return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"'
-                     for a in alts if a["ext"] != served)
-
-
-def choose(ext: str | None) -> tuple[str | None, bool]:
-    """(format, negotiated?) from the extension, ``?format=`` or Accept."""
-    if ext:
-        return ext, False
-    asked = request.args.get("format")
-    if asked:
-        return FORMAT_NAMES.get(asked.strip().lower()), False
-    return negotiate(request.headers.get("Accept")), True
-
-
-def not_acceptable(alts: list[dict]) -> Response:
-    lines = "\n".join(f"  {a['media_type']}  {a['href']}" for a in alts)
-    resp = Response(f"406 Not Acceptable: this resource is available as\n{lines}\n", 406,
-                    content_type="text/plain; charset=utf-8")
-    resp.headers["Vary"] = "Accept"
-    resp.headers["Link"] = link_header(alts, None)
-    return resp
-
-
-def variant_response(body, fmt: str, alts: list[dict], negotiated: bool, location: str,
-                     status: int = 200) -> Response:
-    """One variant of a negotiated document, with its ``Link`` alternates and,
-    when it was chosen by ``Accept``, ``Vary`` and ``Content-Location``."""
-    resp = Response(body, status, content_type=content_type(fmt) if body is not None else None)
-    resp.headers["Link"] = link_header(alts, fmt)
-    if negotiated:
-        resp.headers["Vary"] = "Accept"
-        resp.headers["Content-Location"] = location
-    return resp
-
-
 def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
     alts = alternates(path, iri)
     fmt, negotiated = choose(ext)
@@ -280,15 +133,6 @@ def serve(iri: str, path: str | None, ext: str | None = None) -> Response:
 # RDF documents
 
 
-def serialize(triples, fmt: str) -> bytes:
-    if fmt == "jsonld":
-        buf = io.BytesIO()
-        jsonld.write(triples, buf, context_url(), prefixes_for(base()))
-        return buf.getvalue()
-    prefixes = prefixes_for(base()) if fmt != "nt" else None
-    return ox.serialize(triples, format=OX_FORMATS[fmt], prefixes=prefixes)
-
-
 def document(iri: str, fmt: str) -> bytes:
     """A resource's statements (and those pointing at it), or a named graph's."""
     if iri in graph_names():
@@ -304,35 +148,12 @@ def document(iri: str, fmt: str) -> bytes:
 # HTML
 
 
-#: Properties shown first, in this order; the rest follow by label.
-FIRST = [RDF_TYPE, RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", DCT + "title",
-         RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
 LABEL_PROPS = [RDFS + "label", SKOS + "prefLabel", DCT + "title", "https://schema.org/name"]
 DESCRIPTION_PROPS = [RDFS + "comment", IA_NS + "summary", SKOS + "definition", DCT + "description"]
 CLAIM = IA_NS + "Claim"  # references (what one document claims) are typed ia:Claim too
 DOCUMENT = IA_NS + "SourceDocument"
 PROGRAMME = IA_NS + "Programme"
 ITEM = IA_NS + "Item"
-
-
-def describe(iri: str) -> dict:
-    """The outgoing statements of a resource, grouped by property."""
-    props: "OrderedDict[str, dict]" = OrderedDict()
-    for r in rows("page-resource-outgoing", resource=iri):
-        p = r["p"].value
-        entry = props.setdefault(p, {"p": iri_term(p, val(r["pLabel"])), "values": [], "seen": set()})
-        key = (type(r["o"]).__name__, r["o"].value, getattr(r["o"], "language", None))
-        if key in entry["seen"]:
-            continue
-        entry["seen"].add(key)
-        entry["values"].append(term(r["o"], r["oLabel"]))
-    order = {p: i for i, p in enumerate(FIRST)}
-    grouped = sorted(props.values(),
-                     key=lambda e: (order.get(e["p"].value, len(FIRST)), e["p"].text.lower()))
-    for e in grouped:
-        e["values"].sort(key=lambda t: t.sort_key)
-        del e["seen"]
-    return {"props": grouped, "by_iri": {e["p"].value: e["values"] for e in grouped}}
 
 
 def first_literal(by_iri: dict, props: list[str]) -> str | None:
@@ -435,11 +256,10 @@ def incoming_count(iri: str) -> int:
 def _listing_args() -> tuple[str, int, str]:
     """The resource (``?uri=``), page number and heading label of a paged
     listing about one resource; 404 for an IRI the atlas does not hold."""
-    from .pages import _int_arg
     iri = request.args.get("uri", "").strip()
     if not iri or not exists(iri):
         abort(404, description="Give the IRI of a resource in the atlas as ?uri=")
-    page = _int_arg("page", 1, 1, 10**6)
+    page = int_arg("page", 1, 1, 10**6)
     label = first_literal(describe(iri)["by_iri"], LABEL_PROPS) or curie(iri) or iri
     return iri, page, label
 
@@ -522,17 +342,15 @@ def resource_page(iri: str, alts: list[dict]) -> str:
     lineage = sites = None
     lineage_links = []
     if is_programme:
-        from .pages import programme_dates
         edges = [(r["from"].value, r["relation"].value, val(r["relationLabel"]), r["to"].value)
                  for r in rows("page-lineage-edges")]
-        dated = programme_dates()
+        dated = programme.programme_dates()
         lineage = charts.lineage(dated, edges, iri)
         lineage_links = lineage_table(dated, edges, iri)
         sites = sites_by_care_model(iri)
 
     money = None
     if is_programme or any(c["class"] and c["class"].value == IA_NS + "FundingFlow" for c in claims):
-        from .funding import flows_involving, picture
         flows = flows_involving(iri, totals=is_programme)
         if flows:
             money = picture(flows)

@@ -45,7 +45,7 @@ from .fairness import TooManyRequests, client_address
 from .graph import current_graph
 from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
-from .query_page import editor_text, example_queries, render_page  # noqa: F401  (the page's part)
+from .query_form import editor_text, endpoint_url, example_queries, render_page  # noqa: F401  (the page's part)
 from .remote_query import run_remote
 
 bp = Blueprint("sparql", __name__)
@@ -81,10 +81,6 @@ class ProtocolError(Exception):
 
 def _settings():
     return current_app.config["KG"]
-
-
-def endpoint_url(settings) -> str:
-    return public("/sparql")
 
 
 def text_response(status: int, message: str, headers: dict | None = None) -> Response:

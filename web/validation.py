@@ -18,16 +18,19 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS, SH
 
 from kg.sources import LoadedData, load_shapes, shapes_files
 from kg.validate import validate
 
+from .documents import allow_any_origin
 from .graph import current_graph, current_store
 from .linking import rows, settings
-from .pages import bp
+
+bp = Blueprint("validation", __name__)
+bp.after_request(allow_any_origin)
 
 _lock = threading.Lock()
 
