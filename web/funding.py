@@ -19,6 +19,9 @@ bp = Blueprint("funding", __name__)
 bp.after_request(allow_any_origin)
 
 
+# ---------------------------------------------------------------------------
+# Parameters shared by the page and its JSON and CSV
+
 class BadParameter(ValueError):
     pass
 
