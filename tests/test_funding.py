@@ -112,7 +112,7 @@ def test_joint_flow_is_drawn_jointly(live_server):
 def test_json_and_csv_hold_the_same_flows(live_server):
     data = view(live_server, VANGUARDS_ALL)
     status, headers, body = get(live_server, "/-/funding.csv?" + VANGUARDS_ALL)
-    assert status == 200 and headers["content-type"].startswith("text/csv")
+    assert status == 200 and headers["content-type"] == "text/csv; charset=utf-8"  # one charset
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert [(r["thing"], float(r["amount"]), r["statement"]) for r in rows] == \
         [(f["thing"] or "", float(f["amount"]), f["statement"] or "") for f in data["flows"]]

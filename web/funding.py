@@ -153,4 +153,4 @@ def funding_csv():
                     f["thing"] or "", f["statement"] or "",
                     " ".join(f"{s['document']}#{s['locator'] or ''}" for s in f["sources"]),
                     f.get("part_of") or "", f.get("remainder_of") or ""])
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8")
+    return Response("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
