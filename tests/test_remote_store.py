@@ -144,16 +144,20 @@ def _nondeterministic(text: str) -> bool:
     return bool(re.search(r"\b(SAMPLE|GROUP_CONCAT)\s*\(", text, re.IGNORECASE))
 
 
-def test_named_query_parameters_match_embedded(store, remote, known_differences=()):
+def test_named_query_parameters_match_embedded(store, remote, spelling=None):
+    """``spelling`` writes an embedded answer's terms as the remote store
+    spells them, where the two differ in form only."""
     from kg import queries as named
 
     checked = 0
     for q in named.all_queries().values():
-        if not q.params or q.name in known_differences:
+        if not q.params:
             continue
         subs = {ox.Variable(k): ox.NamedNode(v) for k, v in q.params.items()}
         try:
             expected = _rows(store.query(q.text, substitutions=subs))
+            if spelling:
+                expected = sorted(tuple(spelling(t) for t in row) for row in expected)
         except (RuntimeError, TypeError):
             continue  # not a SELECT, or a variable Oxigraph will not bind
         got = _rows(remote.query(q.text, substitutions=subs))

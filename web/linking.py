@@ -354,7 +354,7 @@ def _run_in_worker(text: str, subs: dict):
     limit = settings().query_timeout
     req = {"kind": "page", "store": os.path.join(current_graph().target(), "store"), "text": text,
            "substitutions": {var.value: term for var, term in subs.items()}}
-    pool = get_pool(settings().workers)
+    pool = get_pool(settings())
     try:
         reply = pool.run(req, timeout=limit, wait=limit)
     except QueryTimeout:

@@ -184,10 +184,12 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
     pairs = targets_and_outcomes(programme)
     latest = max((it["end"] for it in items.values() if it["end"]), default=None)
     start, end = (val(r["start"]), val(r["end"])) if r else (None, None)
+    if end and r["endPrecision"] is not None:
+        end = end[:{"year": 4, "month": 7}.get(val(r["endPrecision"]), 10)]  # no finer than known
     return {
         "sentence": first_sentence(description),
         "type": val(r["typeLabel"]) if r else None,
-        "start": start, "end": end, "latest": latest,
+        "start": start, "end": end, "latest": latest, "end_kind": val(r["endKind"]) if r else None,
         "first_event": val(r["firstEvent"]) if r else None,
         "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
         "sites": int(r["sites"].value) if r else 0,
