@@ -62,7 +62,7 @@ def _provenance(base: str, graph: ox.NamedNode) -> list[ox.Quad]:
         (activity, p("qualifiedAssociation"), association),
         (association, RDF_TYPE, p("Association")), (association, p("agent"), agent),
         (association, p("hadPlan"), plan),
-        (plan, RDF_TYPE, p("Plan")), (plan, RDFS_LABEL, en("Plain-graph rules (kg/rules/*.rq): best statement, lead reference, values, dates, members, disputes")),
+        (plan, RDF_TYPE, p("Plan")), (plan, RDFS_LABEL, en("Plain-graph rules (kg/rules/*.rq): best statement, lead reference, values, dates, members, participations, disputes")),
         (agent, RDF_TYPE, p("SoftwareAgent")), (agent, RDFS_LABEL, en("The integration atlas build")),
     ]
     return [ox.Quad(s, pr, o, graph) for s, pr, o in triples]

@@ -332,8 +332,8 @@ def _systems_file(seed: int, orgs: dict[str, list[Org]], layout: Layout) -> Writ
         w.subject(f"splace:{key}", [("a", "ia:Place"), ("rdfs:label", lit(f"Synthetic system area {i:02d}"))])
         w.subject(f"ssite:{key}", [
             ("a", "ia:Site"), ("rdfs:label", lit(f"Synthetic integrated care system {i:02d}")),
-            ("ia:takesPartIn", "sprog:integrated-care-systems"), ("ia:programmeNumber", str(i)),
-            ("ia:area", f"splace:{key}")])
+            ("ia:programmeNumber", str(i)), ("ia:area", f"splace:{key}")])
+        _taking_part(w, key, "sprog:integrated-care-systems", f"Table 1, row {i}", "1", i)
         w.stated(f"{key}-led-by", [
             ("a", "ia:OrganisationRole"), ("rdfs:label", lit(f"{icb.code} leads synthetic system {i:02d}")),
             ("ia:organisation", icb.iri), ("ia:roleType", "role:leads"), ("ia:roleIn", f"ssite:{key}")],
@@ -343,14 +343,25 @@ def _systems_file(seed: int, orgs: dict[str, list[Org]], layout: Layout) -> Writ
         w.subject(f"splace:{key}", [("a", "ia:Place"), ("rdfs:label", lit(f"Synthetic council area {la.code}"))])
         w.subject(f"ssite:{key}", [
             ("a", "ia:Site"), ("rdfs:label", lit(f"Better Care Fund area {a:03d} (synthetic)")),
-            ("ia:takesPartIn", "sprog:better-care-fund"), ("ia:area", f"splace:{key}"),
+            ("ia:area", f"splace:{key}"),
             ("dcterms:isPartOf", f"ssite:system-{rng.randrange(SYSTEMS) + 1:02d}")])
+        _taking_part(w, key, "sprog:better-care-fund", f"Table 2, row {a}", "2", a)
         for lead in (la, orgs["ccg"][a - 1]):
             w.stated(f"{key}-led-by-{lead.code.lower()}", [
                 ("a", "ia:OrganisationRole"), ("rdfs:label", lit(f"{lead.code} leads BCF area {a:03d}")),
                 ("ia:organisation", lead.iri), ("ia:roleType", "role:leads"), ("ia:roleIn", f"ssite:{key}")],
                 [], "sdoc:systems-register", f"Table 2, row {a}", [("ia:table", lit("2", None)), ("ia:row", lit(str(a), None))])
     return w
+
+
+def _taking_part(w: Writer, key: str, programme: str, locator: str, table: str, row: int) -> None:
+    """The site's participation in the programme, listed in the register: the
+    build writes the site's ia:takesPartIn from it."""
+    w.stated(f"{key}-takes-part", [
+        ("a", "ia:Participation"), ("rdfs:label", lit(f"Synthetic site {key} in the register")),
+        ("ia:about", f"ssite:{key}"), ("ia:programme", programme)],
+        [("ia:summary", lit(f"The register lists site {key}."))], "sdoc:systems-register", locator,
+        [("ia:table", lit(table, None)), ("ia:row", lit(str(row), None))])
 
 
 def _plan(seed, y, year, fy, a, orgs, plan: Plan):

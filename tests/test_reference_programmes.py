@@ -416,9 +416,12 @@ def test_derived_links_are_derived_not_stated(store):
 
 # The shape tests share their prefixes and test namespace.
 from .test_shapes import PREFIXES as TTL, SHAPES, T  # noqa: E402
-from .test_shapes import REF, stmt  # noqa: E402
+from .test_shapes import REF, event, stmt, taking_part  # noqa: E402
 PROG = 't:prog a ia:Programme ; rdfs:label "P"@en ; rdfs:comment "c"@en ; ia:programmeType ptype:pilot-programme'
-WAVE = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf t:prog ; ia:waveNumber 1 .'
+BARE_WAVE = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf t:prog ; ia:waveNumber 1 .'
+# A wave with sites needs its announcement date, from a sourced event.
+WAVE = (BARE_WAVE.replace(" .", " ; ia:announcementEvent t:e .") + f"\n{REF} .\n"
+        + event("e", "t:w", "2016-01-05", etype="evt:announced"))
 
 
 def count(value: str) -> str:
@@ -427,7 +430,7 @@ def count(value: str) -> str:
             + stmt("cst", "t:count", f"ia:value {value} ; ia:unit unit:count ; ia:valueKind kind:reported") + " .")
 
 
-SITE = 't:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:inWave t:w .'
+SITE = 't:s1 a ia:Site ; rdfs:label "S1"@en .\n' + taking_part("t:s1", "t:prog", "ia:inWave t:w", "tp1")
 FINDING = (f'{REF} ; ia:summary "s"@en .\nt:f a ia:Finding ; rdfs:label "F"@en ; ia:about prog:vanguards .\n'
            + stmt("fst", "t:f", 'rdfs:comment "c"@en') + " .")
 LINEAGE_FINDING = FINDING.replace("ia:about prog:vanguards", "ia:about t:prog, prog:vanguards")
@@ -441,12 +444,24 @@ CASES = {
     "RegisterEntryPublisher": (
         't:doc a ia:WebPage ; rdfs:label "D"@en ; dcterms:title "D"@en ; ia:registerId "T1" .',
         't:doc a ia:WebPage ; rdfs:label "D"@en ; dcterms:title "D"@en ; ia:registerId "T1" ; '
-        'rdfs:comment "A page whose publisher is not stated."@en .'),
+        'ia:gap "The page names no publisher."@en .'),
     "RegisterIdUnique": (
         't:doc a ia:WebPage ; rdfs:label "D"@en ; dcterms:title "D"@en ; ia:registerId "P21" ; dcterms:publisher orgn:nhs-england .',
         't:doc a ia:WebPage ; rdfs:label "D"@en ; dcterms:title "D"@en ; ia:registerId "T2" ; dcterms:publisher orgn:nhs-england .'),
     "SiteInWaveProgramme": (
         f'{PROG} .\n{WAVE}\nt:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn prog:vanguards ; ia:inWave t:w .',
+        f'{PROG} .\n{WAVE}\n{SITE}'),
+    # A programme under an IRI of its own, structured like the vanguards: its
+    # sites test care models of a scheme and are selected in waves.
+    "SiteCareModelOfScheme": (
+        f'{PROG} ; ia:careModelScheme scheme:care-models .\n{WAVE}\n{SITE}',
+        f'{PROG} ; ia:careModelScheme scheme:care-models .\n{WAVE}\n'
+        + SITE.replace("ia:inWave t:w", "ia:inWave t:w ; ia:careModel cm:mcp")),
+    "SiteInOneWave": (
+        f'{PROG} .\n{WAVE}\n' + SITE.replace(' ; ia:inWave t:w', ''),
+        f'{PROG} .\n{WAVE}\n{SITE}'),
+    "WaveWithSitesAnnounced": (
+        f'{PROG} .\n{BARE_WAVE}\n{SITE}',
         f'{PROG} .\n{WAVE}\n{SITE}'),
     "WaveOrProgrammeCountMatchesListing": (
         f'{PROG} .\n{WAVE}\n{SITE}\n{count("2.0")}',
@@ -465,6 +480,11 @@ CASES = {
         f'{DERIVED} ; ia:reliability grade:derived ; prov:wasDerivedFrom claim:nao2018-vanguard-count .'),
 }
 EXTRA_BROKEN = {
+    # A comment's wording is not a record of the gap.
+    "RegisterEntryPublisher/comment-only": (
+        "RegisterEntryPublisher",
+        't:doc a ia:WebPage ; rdfs:label "D"@en ; dcterms:title "D"@en ; ia:registerId "T1" ; '
+        'rdfs:comment "A page whose publisher is not stated."@en .'),
     # A derived claim graded as official is caught too.
     "DerivedClaimInputsSourced/grade": (
         "DerivedClaimInputsSourced",

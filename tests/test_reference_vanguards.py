@@ -82,7 +82,7 @@ def test_three_waves_with_their_dates_models_and_announcing_sources(store, built
     rows = select(store, built, """
         SELECT ?n ?date (GROUP_CONCAT(DISTINCT ?notation; SEPARATOR=",") AS ?models) (COUNT(DISTINCT ?site) AS ?sites) WHERE {
             ?w ia:waveOf <id:programme/vanguards> ; ia:waveNumber ?n ; ia:announcedOn ?date .
-            ?site ia:inWave ?w ; ia:careModel/skos:notation ?notation .
+            ?site a ia:Site ; ia:inWave ?w ; ia:careModel/skos:notation ?notation .
         } GROUP BY ?n ?date ORDER BY ?n""")
     got = [(r["n"], r["date"], set(r["models"].split(",")), int(r["sites"])) for r in rows]
     assert got == [("1", "2015-03-10", {"MCP", "PACS", "EHCH"}, 29),
@@ -318,28 +318,19 @@ def test_x2_column_sum_is_a_derived_statement_over_figure_1(store, built):
 
 # The shape tests share their prefixes and test namespace.
 from .test_shapes import PREFIXES as CASE_PREFIXES, SHAPES as VSHAPES, T  # noqa: E402
-VSITE = 't:site a ia:Site ; rdfs:label "A vanguard"@en ; ia:takesPartIn prog:vanguards'
 TPROG = ('t:prog a ia:Programme ; rdfs:label "Test programme"@en ; rdfs:comment "For tests."@en ; '
          'ia:programmeType ptype:pilot-programme .')
 ORGS = 't:o1 a org:FormalOrganization ; rdfs:label "O1"@en . t:o2 a org:FormalOrganization ; rdfs:label "O2"@en .'
-from .test_shapes import REF, event  # noqa: E402
-WAVE4 = 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 4'
-ANNOUNCED = f"{REF} .\n" + event("e", "t:w", "2016-01-05", etype="evt:announced") + "\n"
+from .test_shapes import REF, taking_part  # noqa: E402
 
 # shape, broken snippet, mended snippet
 SHAPE_CASES = {
-    "VanguardSiteCareModel": (f"{VSITE} ; ia:inWave wave:vanguards-1 .",
-                              f"{VSITE} ; ia:inWave wave:vanguards-1 ; ia:careModel cm:mcp ."),
-    "VanguardSiteWave": (f"{VSITE} ; ia:careModel cm:mcp .",
-                         f"{VSITE} ; ia:careModel cm:mcp ; ia:inWave wave:vanguards-1 ."),
     "ProgrammeNumberUnique": (
         f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .'
         ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .',
-        f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 7 .'
-        ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:takesPartIn t:prog ; ia:programmeNumber 8 .'),
-    "VanguardWaveAnnounced": (f"{WAVE4} . {VSITE} ; ia:careModel cm:acc ; ia:inWave t:w .",
-                              f'{WAVE4} ; ia:announcementEvent t:e . {ANNOUNCED} '
-                              f"{VSITE} ; ia:careModel cm:acc ; ia:inWave t:w ."),
+        f'{TPROG} t:s1 a ia:Site ; rdfs:label "S1"@en ; ia:programmeNumber 7 .'
+        ' t:s2 a ia:Site ; rdfs:label "S2"@en ; ia:programmeNumber 8 .\n'
+        + taking_part("t:s1", "t:prog", "", "tp1") + "\n" + taking_part("t:s2", "t:prog", "", "tp2")),
     "OdsCodeUnique": (f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ9" .',
                       f'{ORGS} t:o1 ia:odsCode "ZZ9" . t:o2 ia:odsCode "ZZ8" .'),
     "OnsCode": (f'{ORGS} t:o1 ia:onsCode "E38" .', f'{ORGS} t:o1 ia:onsCode "E38000025" .'),

@@ -88,8 +88,24 @@ def event(name: str, about: str, date: str, precision: str = "precision:day", et
 
 
 SITE = 't:site a ia:Site ; rdfs:label "A site"@en'
-# A vanguard site names one care model and one wave (shapes-vanguards.ttl).
+# A vanguard site names one care model and one wave (shapes-programmes.ttl).
 IN_WAVE_1 = 'ia:inWave <https://w3id.org/integration-atlas/id/wave/vanguards-1>'
+
+
+def taking_part(site: str = "t:site", programme: str = "prog:vanguards",
+                facts: str = f"ia:careModel cm:mcp ; {IN_WAVE_1}", name: str = "tp") -> str:
+    """A participation of ``site`` in ``programme`` with its statement and a
+    listing reference: the build writes the site's ia:takesPartIn (and care
+    model and wave) from it."""
+    facts = f" ; {facts}" if facts else ""
+    return (f't:{name}-ref a ia:Reference ; rdfs:label "L"@en ; ia:source doc:nao-vanguards-2018 ; ia:locator "Key facts, p.4" ; '
+            f'ia:page 4 ; ia:section "Key facts" ; ia:reliability grade:official ; ia:summary "The site is listed."@en .\n'
+            f't:{name} a ia:Participation ; rdfs:label "P"@en ; ia:about {site} ; ia:programme {programme}{facts} .\n'
+            f't:{name}-st a ia:Statement ; ia:statementOf t:{name} ; {RANK} ; prov:wasDerivedFrom t:{name}-ref .')
+
+
+# A vanguard site whose programme, care model and wave come from a participation.
+VANGUARD_SITE = f"{SITE} .\n" + taking_part()
 DERIVED = ('t:dc a ia:DerivedClaim ; rdfs:label "D"@en ; ia:statementOf t:f ; ia:reliability grade:derived ; '
            'wikibase:rank wikibase:NormalRank ; prov:wasDerivedFrom id:claim\\/nao2018-vanguard-count')
 ACTIVITY = ('t:act a prov:Activity ; prov:used id:claim\\/nao2018-vanguard-count ; prov:qualifiedAssociation t:assoc .\n'
@@ -111,7 +127,7 @@ CASES = {
     "Labelled/missing": ("Labelled", PROGRAMME.replace('rdfs:label "Test programme"@en ;', "") + " .",
                          f"{PROGRAMME} ."),
     "Labelled/plain-string": ("Labelled", f'{SITE.replace("@en", "")} ; ia:takesPartIn prog:vanguards .',
-                              f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
+                              VANGUARD_SITE),
     "Concept/no-scheme": ("Concept", 't:m a ia:Measure ; rdfs:label "m"@en ; skos:prefLabel "m"@en .',
                           't:m a ia:Measure ; rdfs:label "m"@en ; skos:prefLabel "m"@en ; skos:inScheme scheme:measures .'),
     "Programme/no-type": ("Programme", 't:prog a ia:Programme ; rdfs:label "P"@en ; rdfs:comment "c"@en .',
@@ -131,9 +147,9 @@ CASES = {
                          't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveOf prog:vanguards ; ia:waveNumber 1 .'),
     "Wave/no-programme": ("Wave", 't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveNumber 2 .',
                           't:w a ia:Wave ; rdfs:label "W"@en ; ia:waveNumber 2 ; ia:waveOf prog:vanguards .'),
-    "Site/no-programme": ("Site", f"{SITE} .", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
-    "Site/two-care-models": ("Site", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp, cm:pacs .",
-                             f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ."),
+    "Site/no-programme": ("Site", f"{SITE} .", VANGUARD_SITE),
+    "Site/two-care-models": ("Site", f"{SITE} .\n" + taking_part(facts=f"ia:careModel cm:mcp, cm:pacs ; {IN_WAVE_1}"),
+                             VANGUARD_SITE),
     "Organisation/bad-ods-code": ("Organisation", 't:o a org:FormalOrganization ; rdfs:label "O"@en ; ia:odsCode "12f" .',
                                   't:o a org:FormalOrganization ; rdfs:label "O"@en ; ia:odsCode "12F" .'),
     "SourceDocument/two-titles": ("SourceDocument", 't:d a ia:Report ; rdfs:label "D"@en ; dcterms:title "A"@en, "B"@en .',
@@ -215,9 +231,14 @@ CASES = {
         f"{PROGRAMME} ; ia:startEvent t:e .\n{REF} .\n" + event("e", "t:prog", "2001-05-01")),
     "MembersFromMemberships/hand-written-member": (
         "MembersFromMemberships", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} ; org:hasMember orgn:nhs-england .",
-        f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} .\n{REF} .\n"
+        f"{VANGUARD_SITE}\n{REF} .\n"
         't:m a ia:OrganisationRole ; rdfs:label "M"@en ; ia:organisation orgn:nhs-england ; ia:roleType role:partner ; ia:roleIn t:site .\n'
         + stmt("mst", "t:m", 'rdfs:comment "c"@en') + " ."),
+    "ParticipationFromStatements/hand-written-programme": (
+        "ParticipationFromStatements", f"{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel cm:mcp ; {IN_WAVE_1} .",
+        VANGUARD_SITE),
+    "ParticipationFromStatements/wave-not-in-participation": (
+        "ParticipationFromStatements", f"{VANGUARD_SITE}\nt:site ia:inWave wave:vanguards-2 .", VANGUARD_SITE),
     "PartsSumToTotal/parts-exceed-total": ("PartsSumToTotal", parts("10.0"), parts("11.0")),
     # A total stated as "more than" may have known parts that are only some of it.
     "PartsSumToTotal/parts-short-of-exact-total": ("PartsSumToTotal", parts("14.0"),
@@ -232,7 +253,7 @@ CASES = {
         f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model .',
         figure("1.0", item=FIGURE.replace("ia:about prog:vanguards", "ia:about t:model ; ia:countOf ia:Site")) + "\n"
         't:model a ia:CareModel ; rdfs:label "M"@en ; skos:prefLabel "M"@en ; skos:inScheme scheme:care-models .\n'
-        f'{SITE} ; ia:takesPartIn prog:vanguards ; ia:careModel t:model ; {IN_WAVE_1} .'),
+        f"{SITE} .\n" + taking_part(facts=f"ia:careModel t:model ; {IN_WAVE_1}")),
     "EventInProgrammeLifetime/before-start": (
         "EventInProgrammeLifetime",
         f"{PROGRAMME} ; ia:startEvent t:start .\n{REF} .\n" + event("start", "t:prog", "2010-06-01", "precision:month") + "\n"

@@ -136,8 +136,8 @@ ssite:system-05 org:hasMember sorg:national-body .
                "sclaim:bcf-2015-16-003-pooled-fund", "ia:source")
     shapes = {"Organisation", "FundingFlow", "Outcome", "Figure", "Statement", "Item", "DatesFromEvents",
               "EventInProgrammeLifetime", "SiteCountMatchesListing", "DerivedStatement", "NonNegativeFigure",
-              "Labelled", "Reference", "MembersFromMemberships"}
-    touched = [f"sorg:{council}", "sprog:better-care-fund", "ssite:system-02", "ssite:system-03", "ssite:system-05",
+              "Labelled", "Reference", "MembersFromMemberships", "ParticipationFromStatements"}
+    touched = [f"sorg:{council}", "sprog:better-care-fund", "ssite:system-01", "ssite:system-02", "ssite:system-03", "ssite:system-05",
                "sitem:bcf-national-2017-18-total", "sitem:bcf-national-2019-20-total", "sst:bcf-national-2019-20-total",
                item.format("2015-16", 1, "pooled-fund"), item.format("2016-17", 1, "pooled-fund"),
                item.format("2017-18", 1, "pooled-fund"), st.format("2017-18", 1, "pooled-fund"),
