@@ -71,7 +71,7 @@ def build(settings: Settings, progress=print) -> BuildResult:
     started = time.monotonic()
     progress("reading ontology and data")
     loaded = load(settings, progress=progress)
-    engine = choose_engine(loaded)
+    engine = choose_engine(loaded, settings.validator, settings.turbo_from)
     lap = time.monotonic()
     progress(f"read {len(loaded)} triples in {lap - started:.1f} s; "
              f"validating against the SHACL shapes with {engine}")
@@ -86,7 +86,7 @@ def build(settings: Settings, progress=print) -> BuildResult:
     writer = _Writer(settings, loaded, target)
     writer.start()
     try:
-        report = validate(loaded, load_shapes(settings), engine=engine)
+        report = validate(loaded, load_shapes(settings), settings.validator, settings.turbo_from)
         progress(f"validated in {time.monotonic() - lap:.1f} s")
         writer.join()
         if writer.error is not None:

@@ -14,7 +14,6 @@ to pyshacl's reports on the real data, on seeded faults and on synthetic data.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from pyshacl import validate as shacl_validate
@@ -108,14 +107,13 @@ def turbo_available() -> bool:
     return True
 
 
-def choose_engine(loaded: LoadedData, engine: str | None = None) -> str:
-    """The engine to use: given, or from ``KG_VALIDATOR``, with auto resolved."""
-    engine = (engine or os.environ.get("KG_VALIDATOR") or "auto").strip().lower()
+def choose_engine(loaded: LoadedData, engine: str = "auto", turbo_from: int = TURBO_FROM) -> str:
+    """The engine to use (``Settings.validator``), with auto resolved by size."""
+    engine = (engine or "auto").strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"KG_VALIDATOR must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "auto":
-        threshold = int(os.environ.get("KG_TURBO_FROM", TURBO_FROM))
-        return "turbo" if turbo_available() and len(loaded) >= threshold else "pyshacl"
+        return "turbo" if turbo_available() and len(loaded) >= turbo_from else "pyshacl"
     if engine == "turbo" and not turbo_available():
         raise ValueError("KG_VALIDATOR=turbo, but pyshacl-turbo is not installed")
     return engine
@@ -149,9 +147,9 @@ def _run_turbo(loaded: LoadedData, shapes: Graph):
     )
 
 
-def validate(loaded: LoadedData, shapes: Graph, engine: str | None = None) -> Report:
+def validate(loaded: LoadedData, shapes: Graph, engine: str = "auto", turbo_from: int = TURBO_FROM) -> Report:
     """Validate ``loaded`` against ``shapes`` with the chosen engine (see module doc)."""
-    chosen = choose_engine(loaded, engine)
+    chosen = choose_engine(loaded, engine, turbo_from)
     if chosen == "pyshacl":
         conforms, results, _text = _run_pyshacl(loaded, shapes)
     else:
@@ -160,7 +158,7 @@ def validate(loaded: LoadedData, shapes: Graph, engine: str | None = None) -> Re
         except (NotImplementedError, RuntimeError):
             # Something the fast engine cannot run: when it was chosen for
             # speed (auto), the reference engine gives the report instead.
-            if (engine or os.environ.get("KG_VALIDATOR") or "auto").strip().lower() != "auto":
+            if (engine or "auto").strip().lower() != "auto":
                 raise
             conforms, results, _text = _run_pyshacl(loaded, shapes)
     if not isinstance(results, Graph):

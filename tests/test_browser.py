@@ -224,6 +224,37 @@ def test_pages_work_with_javascript_off(browser, live_server):
         context.close()
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_systems_index_and_a_system_page(browser, live_server, width):
+    """The analyst's question "which programmes touched my area, and which
+    board is it now?": from the systems index to one system in one click, its
+    codes and programmes readable at desktop and phone widths."""
+    tab = Tab(browser, live_server.url)
+    try:
+        tab.page.set_viewport_size({"width": width, "height": 900})
+        tab.goto("/-/systems")
+        rows = tab.page.locator("main table tbody tr")
+        assert rows.count() >= 42
+        assert "QYG" in tab.page.locator("main table").inner_text()  # a board's ODS code
+        tab.shot(f"20-systems-{width}")
+        tab.follow('main a[href="/-/system/nhs-west-yorkshire-icb"]')
+        text = tab.page.locator("main").inner_text()
+        assert "ODS codes" in text and "ONS geography codes" in text
+        # the programmes that touched it, a vanguard site among them, as links
+        sites = tab.page.locator('main a[href^="/id/site/"]')
+        assert sites.count() >= 1
+        drawn(tab.page, "main table.data", 2)
+        # nothing wider than the window: a phone reader does not scroll sideways
+        overflow = tab.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px wider than the window"
+        tab.shot(f"21-system-{width}")
+        tab.follow('main a[href^="/id/site/"]')
+        assert tab.errors == []
+    finally:
+        tab.close()
+
+
 # ---------------------------------------------------------------------------
 # Injected markup and javascript: IRIs
 

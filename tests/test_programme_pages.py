@@ -181,3 +181,21 @@ def test_timeline_draws_unended_programmes_as_ongoing(live_server):
     # an end statement: a closed bar
     assert 'class="open-end"' not in groups["Vanguard programme"]
     assert "2015-01-01 to 2018-03-01" in groups["Vanguard programme"]
+
+
+def test_pilots_and_pioneers_end_at_their_derived_planned_end(live_server):
+    """No source reports when the pilots or the pioneers ended; each states its
+    start and length. The end is derived from both, shown at the precision
+    the inputs allow and called planned, and its dossier shows the arithmetic."""
+    for path, shown in (("/id/programme/integrated-care-pilots", "2009-04-01 to 2011-03 (planned end)"),
+                        ("/id/programme/integrated-care-pioneers", "2013-11-01 to 2018 (planned end)")):
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(live_server, path)))
+        assert shown in text, path
+    dossier = html(live_server, "/id/event/pilots-planned-end")
+    assert "Start date plus the stated length" in dossier
+    assert 'href="/id/document/p34"' in dossier  # Hansard: the start and the two years
+    home = html(live_server, "/")
+    svg = home[home.index('data-chart="timeline"'):]
+    svg = svg[:svg.index("</svg>")]
+    groups = {re.search(r"<title>([^:<]+):", g).group(1): g for g in svg.split('<g class="programme">')[1:]}
+    assert 'class="open-end"' not in groups["Integrated care pilots"]

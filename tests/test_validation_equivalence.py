@@ -164,16 +164,20 @@ def test_synthetic_graph_with_seeded_faults(shapes, tmp_path):
 
 def test_auto_uses_turbo_only_from_the_threshold(monkeypatch):
     loaded = load(Settings.from_env())
-    monkeypatch.delenv("KG_VALIDATOR", raising=False)
-    monkeypatch.setenv("KG_TURBO_FROM", str(len(loaded) + 1))
-    assert choose_engine(loaded) == "pyshacl"
-    monkeypatch.setenv("KG_TURBO_FROM", str(len(loaded)))
-    assert choose_engine(loaded) == "turbo"
-    monkeypatch.setenv("KG_VALIDATOR", "pyshacl")
-    assert choose_engine(loaded) == "pyshacl"
-    monkeypatch.setenv("KG_VALIDATOR", "fastest")
+
+    def chosen(**env):
+        for name in ("KG_VALIDATOR", "KG_TURBO_FROM"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings = Settings.from_env()
+        return choose_engine(loaded, settings.validator, settings.turbo_from)
+
+    assert chosen(KG_TURBO_FROM=str(len(loaded) + 1)) == "pyshacl"
+    assert chosen(KG_TURBO_FROM=str(len(loaded))) == "turbo"
+    assert chosen(KG_TURBO_FROM="0", KG_VALIDATOR="pyshacl") == "pyshacl"
     with pytest.raises(ValueError):
-        choose_engine(loaded)
+        chosen(KG_VALIDATOR="fastest")
 
 
 def test_auto_falls_back_to_pyshacl_when_turbo_cannot_run(monkeypatch, shapes):
@@ -185,8 +189,6 @@ def test_auto_falls_back_to_pyshacl_when_turbo_cannot_run(monkeypatch, shapes):
     settings = Settings.from_env()
     loaded = load(settings, only=sorted((settings.data_dir / "vocab").glob("*.ttl")))
     monkeypatch.setattr(kv, "_run_turbo", cannot)
-    monkeypatch.setenv("KG_TURBO_FROM", "0")
-    monkeypatch.delenv("KG_VALIDATOR", raising=False)
-    assert validate(loaded, shapes).conforms
+    assert validate(loaded, shapes, "auto", turbo_from=0).conforms
     with pytest.raises(NotImplementedError):
         validate(loaded, shapes, engine="turbo")

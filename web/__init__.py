@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         graph = app.extensions["kg_graph"]
         app.wsgi_app = ExactRepeats(app.wsgi_app, graph.target, sparql.CORS_HEADERS,
-                                    settings.max_body)
+                                    settings.max_body, settings.cache_mb)
     from .bodies import WholeBodies
 
     app.wsgi_app = WholeBodies(app.wsgi_app, settings.max_body, sparql.CORS_HEADERS)

@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-DEFAULT_MB = 64
 #: Seconds a client or proxy may reuse a cached query response unrevalidated.
 MAX_AGE = 60
 #: Exact requests remembered by ``ExactRepeats`` (each maps to a cache key).
@@ -114,17 +112,13 @@ _cache: ResponseCache | None = None
 _cache_lock = threading.Lock()
 
 
-def get_cache() -> ResponseCache:
-    """This process's cache, sized from ``KG_CACHE_MB``."""
+def get_cache(megabytes: float) -> ResponseCache:
+    """This process's cache, of ``megabytes`` (``Settings.cache_mb``)."""
     global _cache
     if _cache is None:
         with _cache_lock:
             if _cache is None:
-                try:
-                    mb = float(os.environ.get("KG_CACHE_MB", DEFAULT_MB))
-                except ValueError:
-                    mb = DEFAULT_MB
-                _cache = ResponseCache(int(mb * 1024 * 1024))
+                _cache = ResponseCache(int(megabytes * 1024 * 1024))
     return _cache
 
 
@@ -137,8 +131,9 @@ class ExactRepeats:
 
     PATHS = ("/sparql", "/sparql/")
 
-    def __init__(self, app, target, extra_headers: dict, max_body: int):
+    def __init__(self, app, target, extra_headers: dict, max_body: int, cache_mb: float):
         self.app = app
+        self.cache_mb = cache_mb
         self.target = target
         self.extra = list(extra_headers.items())
         self.max_body = max_body
@@ -168,7 +163,7 @@ class ExactRepeats:
         if "no-cache" not in environ.get("HTTP_CACHE_CONTROL", "").lower():
             with self._lock:
                 key = self._aliases.get(raw)
-            entry = get_cache().get(key) if key is not None else None
+            entry = get_cache(self.cache_mb).get(key) if key is not None else None
             if entry is not None:
                 return self._answer(environ, start_response, entry)
         captured = {}

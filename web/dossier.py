@@ -17,7 +17,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, request
 
 from . import charts
-from .linking import href_for, iri_term, money, number, rows, val
+from .linking import href_for, iri_term, money, number, rows, truth, val
 
 bp = Blueprint("dossier", __name__)
 
@@ -82,7 +82,7 @@ def statements_of(item: str) -> list[dict]:
                 "rank": (val(r["rankLabel"]) or (r["rank"].value.rsplit("#", 1)[-1] if r["rank"] else "")
                          ).replace("Rank", "").lower() or None,
                 "reason": val(r["rankReasonLabel"]) or (r["rankReason"].value if r["rankReason"] else None),
-                "best": r["best"].value == "true", "derived": r["derived"].value == "true",
+                "best": truth(r["best"]), "derived": truth(r["derived"]),
                 "method": val(r["method"]), "references": [], "seen": set(),
                 "interval": interval(value, bound, rounding) if value is not None else None,
             }

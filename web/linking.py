@@ -354,7 +354,7 @@ def _run_in_worker(text: str, subs: dict):
     limit = settings().query_timeout
     req = {"kind": "page", "store": os.path.join(current_graph().target(), "store"), "text": text,
            "substitutions": {var.value: term for var, term in subs.items()}}
-    pool = get_pool(settings().workers)
+    pool = get_pool(settings())
     try:
         reply = pool.run(req, timeout=limit, wait=limit)
     except QueryTimeout:
@@ -437,3 +437,10 @@ def per_build_memo(maxsize: int = 1024):
 
 def val(t) -> str | None:
     return None if t is None else t.value
+
+
+def truth(t) -> bool:
+    """A boolean a query computed (``EXISTS``, a comparison). Virtuoso 7 writes
+    every SPARQL boolean as the integer 1 or 0 in its results, so both
+    spellings count."""
+    return t is not None and t.value in ("true", "1")

@@ -12,7 +12,7 @@ import re
 from collections import OrderedDict
 
 from .dossier import disagreements, dossier_href, interval, show_value
-from .linking import IA_NS, iri_term, rows, val
+from .linking import IA_NS, iri_term, rows, truth, val
 
 #: Rows of the sources list on a programme page before "and N more".
 SOURCES_ON_PAGE = 12
@@ -53,8 +53,8 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
         start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
         item = items.setdefault(iri, {
             "item": iri_term(iri, val(r["itemLabel"])), "class": r["itemClass"].value.rsplit("/", 1)[-1],
-            "measure": val(r["measureLabel"]), "is_part": r["isPart"].value == "true",
-            "to_programme": r["toProgramme"].value == "true",
+            "measure": val(r["measureLabel"]), "is_part": truth(r["isPart"]),
+            "to_programme": truth(r["toProgramme"]),
             "period": (start if start == end or not end else f"{start} to {end}" if start else f"by {end}") if (start or end) else None,
             "end": end or start, "statements": [],
         })
@@ -64,7 +64,7 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
         item["statements"].append({
             "statement": iri_term(r["statement"].value), "value": value, "unit": val(r["unitLabel"]),
             "bound": bound, "kind": val(r["kindLabel"]), "rank": rank, "reason": val(r["reasonLabel"]),
-            "best": r["best"].value == "true", "derived": r["derived"].value == "true",
+            "best": truth(r["best"]), "derived": truth(r["derived"]),
             "shown": ((bound + " ") if bound else "") + show_value(value, val(r["unitLabel"])) if value is not None else "",
             "interval": interval(value, bound, rounding) if value is not None else None,
             "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
@@ -184,10 +184,12 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
     pairs = targets_and_outcomes(programme)
     latest = max((it["end"] for it in items.values() if it["end"]), default=None)
     start, end = (val(r["start"]), val(r["end"])) if r else (None, None)
+    if end and r["endPrecision"] is not None:
+        end = end[:{"year": 4, "month": 7}.get(val(r["endPrecision"]), 10)]  # no finer than known
     return {
         "sentence": first_sentence(description),
         "type": val(r["typeLabel"]) if r else None,
-        "start": start, "end": end, "latest": latest,
+        "start": start, "end": end, "latest": latest, "end_kind": val(r["endKind"]) if r else None,
         "first_event": val(r["firstEvent"]) if r else None,
         "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
         "sites": int(r["sites"].value) if r else 0,

@@ -41,6 +41,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from kg.config import Settings
+
 log = logging.getLogger("kg.query_workers")
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -48,8 +50,6 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
-#: Default address-space limit of a query worker (KG_WORKER_MEMORY_MB).
-DEFAULT_MEMORY_MB = 4096
 
 
 class QueryTimeout(Exception):
@@ -97,14 +97,6 @@ class WorkerCrashed(Exception):
         return f"exit status {self.returncode}"
 
 
-def memory_limit_mb() -> int:
-    """Address-space limit of each query worker, in MiB (0: none)."""
-    try:
-        return max(0, int(os.environ.get("KG_WORKER_MEMORY_MB", DEFAULT_MEMORY_MB)))
-    except ValueError:
-        return DEFAULT_MEMORY_MB
-
-
 # --------------------------------------------------------------------------
 # The worker process
 # --------------------------------------------------------------------------
@@ -136,8 +128,8 @@ class _Engine:
     """The worker's side: one open store and the request handler."""
 
     def __init__(self):
-        from kg.config import Settings
-
+        # the pool wrote the web process's settings into this process's
+        # environment (Settings.to_env): read once, here
         self.settings = Settings.from_env()
         self._path: str | None = None
         self._store = None
@@ -273,12 +265,11 @@ def _error(status: int, message: str) -> dict:
     return {"status": status, "error": message}
 
 
-def _limit_memory() -> None:
-    """Cap the worker's address space, so a query that would eat the
-    machine's memory fails inside its own process instead."""
+def _limit_memory(limit: int) -> None:
+    """Cap the worker's address space (MiB; 0: none), so a query that would
+    eat the machine's memory fails inside its own process instead."""
     import resource
 
-    limit = memory_limit_mb()
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit * 2**20, limit * 2**20))
 
@@ -298,11 +289,11 @@ def _open_current(engine: _Engine) -> None:
 def worker_main(fd: int) -> None:
     isolated = _isolate_network()
     _die_with_parent()
-    _limit_memory()
+    engine = _Engine()
+    _limit_memory(engine.settings.worker_memory_mb)
     if os.getppid() == 1:  # the parent died before PDEATHSIG was set
         return
     conn = Connection(fd)
-    engine = _Engine()
     _open_current(engine)
     conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
     while True:
@@ -336,12 +327,13 @@ def worker_main(fd: int) -> None:
 # --------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self):
+    def __init__(self, settings: Settings):
         parent, child = socket.socketpair()
         # What the worker writes to standard error (a Rust panic or allocation
         # failure before it dies) says why it died; it is also copied to the log.
         self.stderr = tempfile.TemporaryFile()
-        env = dict(os.environ)
+        # the settings the web process was given, not its environment's
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")} | settings.to_env()
         env["PYTHONPATH"] = os.pathsep.join(
             [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         try:
@@ -398,8 +390,9 @@ class WorkerPool:
     Workers are started (and replaced) by one long-lived keeper thread, so
     their parent-death signal stays tied to the life of this process."""
 
-    def __init__(self, size: int):
-        self.size = max(2, size)
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.size = max(2, settings.workers)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._jobs: queue.Queue = queue.Queue()
         self._all: set[_Worker] = set()
@@ -435,7 +428,7 @@ class WorkerPool:
             if job != "spawn" or self._closed:
                 return
             try:
-                fresh = _Worker()
+                fresh = _Worker(self.settings)
                 with self._lock:
                     self._all.add(fresh)
                 fresh.wait_ready(60)
@@ -521,13 +514,13 @@ _pool: WorkerPool | None = None
 _pool_lock = threading.Lock()
 
 
-def get_pool(size: int) -> WorkerPool:
+def get_pool(settings: Settings) -> WorkerPool:
     """This process's pool (a forked child gets its own)."""
     global _pool
     if _pool is None or _pool.pid != os.getpid():
         with _pool_lock:
             if _pool is None or _pool.pid != os.getpid():
-                _pool = WorkerPool(size)
+                _pool = WorkerPool(settings)
     return _pool
 
 

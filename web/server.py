@@ -12,7 +12,6 @@ standard output, by default; empty for none).
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from gunicorn.app.base import BaseApplication
 
@@ -47,7 +46,7 @@ def _start_query_workers(settings: Settings):
             worker.wsgi.extensions["kg_graph"].store()
         except (FileNotFoundError, NoBuild):
             pass  # no build yet: pages say so
-        get_pool(settings.workers).wait_ready(120)
+        get_pool(settings).wait_ready(120)
     return post_worker_init
 
 
@@ -55,15 +54,6 @@ def _stop_query_workers(_server, _worker):
     from .query_workers import close_pool
 
     close_pool()
-
-
-def http_workers() -> int:
-    """Gunicorn worker processes (``KG_HTTP_WORKERS``, default 2): one Python
-    process is bound to one core by its interpreter lock."""
-    try:
-        return max(1, int(os.environ.get("KG_HTTP_WORKERS", "2")))
-    except ValueError:
-        return 2
 
 
 def bound_url(host: str, port: int) -> str | None:
@@ -85,12 +75,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
     app.debug = False
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
-        "workers": http_workers(),
+        # one Python process is bound to one core by its interpreter lock
+        "workers": max(1, settings.http_workers),
         "worker_class": "gthread",
         # Enough threads that requests waiting on query workers never starve
         # the rest (pages, health checks, queued queries).
         "threads": max(32, 8 * max(2, settings.workers)),
-        "accesslog": os.environ.get("KG_ACCESS_LOG", "-") or None,
+        "accesslog": settings.access_log,
         "timeout": 120,
         # No control socket: by default every gunicorn on a machine shares one
         # path, and the one that stops first removes it under the others.

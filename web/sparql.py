@@ -44,7 +44,7 @@ from .cache import MAX_AGE, etag, get_cache
 from .fairness import TooManyRequests, client_address
 from .graph import current_graph
 from .linking import public
-from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool, memory_limit_mb
+from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
 from .query_page import editor_text, example_queries, render_page  # noqa: F401  (the page's part)
 from .remote_query import run_remote
 
@@ -294,7 +294,7 @@ def run_query(op: Operation) -> Response:
         tag = etag(cache_key)
         if request.if_none_match.contains_weak(tag.strip('"')):
             return Response(status=304, headers=_validators(tag))
-        cache = get_cache()
+        cache = get_cache(settings.cache_mb)
         no_cache = "no-cache" in (request.headers.get("Cache-Control") or "").lower()
         hit = None if no_cache else cache.get(cache_key)
         if hit is not None:
@@ -303,7 +303,7 @@ def run_query(op: Operation) -> Response:
             return Response(body, status=200, content_type=content_type,
                             headers={**stored, "X-Cache": "hit"})
     started = time.perf_counter()
-    pool = None if remote else get_pool(settings.workers)
+    pool = None if remote else get_pool(settings)
     who = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
                          settings.trusted_proxies)
     try:
@@ -333,7 +333,7 @@ def run_query(op: Operation) -> Response:
         if exc.out_of_memory:
             log.warning("query ran out of memory (%s): %s", exc.cause, first_line)
             reply = {"status": 503, "error": (
-                f"Query ran out of memory (the limit is {memory_limit_mb()} MB per query, "
+                f"Query ran out of memory (the limit is {settings.worker_memory_mb} MB per query, "
                 "KG_WORKER_MEMORY_MB) and was stopped. Make it more selective "
                 "(fewer unbound patterns, no ORDER BY over huge results, a LIMIT).")}
         else:
