@@ -83,11 +83,16 @@ def test_one_year_view_draws_only_that_year_and_labels_computed_sums(live_server
     assert all(f["period"] == "2015-16" for f in data["flows"])
     assert ID + "flow/nhse-vanguards-2015-18" not in {f["thing"] for f in data["flows"]}
     roots = [f for f in data["flows"] if f["thing"] and not f.get("part_of")]
-    assert [f["amount"] for f in roots] == [132_600_000]
-    # Its known parts are inside it and the rest is drawn as not broken down.
-    rest = [f for f in data["flows"] if f.get("remainder_of") == roots[0]["thing"]]
-    parts = sum(f["amount"] for f in data["flows"] if f.get("part_of") == roots[0]["thing"])
-    assert len(rest) == 1 and round(rest[0]["amount"] + parts) == 132_600_000
+    # The year's root is the £200m transformation fund, the vanguards' £132.6m inside it.
+    assert [f["amount"] for f in roots] == [200_000_000]
+    inside = [f for f in data["flows"] if f.get("part_of") == roots[0]["thing"]]
+    assert [f["amount"] for f in inside] == [132_600_000]
+    assert data["total"]["amount"] == 200_000_000 and data["total"]["stated"] is True
+    # Each total's known parts are inside it and the rest is drawn as not broken down.
+    for total in (roots[0], inside[0]):
+        rest = [f for f in data["flows"] if f.get("remainder_of") == total["thing"]]
+        parts = sum(f["amount"] for f in data["flows"] if f.get("part_of") == total["thing"])
+        assert len(rest) == 1 and round(rest[0]["amount"] + parts) == total["amount"]
     status, _h, html = get(live_server, "/-/funding?programme=vanguards&kind=spent&year=2015-16")
     assert "not broken down by year" in html
     # Across programmes the total is a sum, and says so.

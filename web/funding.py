@@ -105,17 +105,30 @@ def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     with the parts of any of them and (``totals``, for a programme) the totals
     they are part of; a site or care model keeps to its own money."""
     flows = all_flows()
+    by_iri = {f["flow"].value: f for f in flows}
     chosen = {f["flow"].value: f for f in flows
               if any(t is not None and t.value == iri
                      for t in [f["funder"], f["programme"], f["care_model"], *f["recipients"]])}
+    # Parts are followed down from money wholly ``iri``'s, totals up: a fund
+    # shared with others (``iri`` one of several recipients) brings only the
+    # parts that name ``iri`` themselves.
+    below = {k: f for k, f in chosen.items()
+             if not f["joint"] or any(t is not None and t.value == iri
+                                      for t in [f["funder"], f["programme"], f["care_model"]])}
     while True:
-        more = {f["flow"].value: f for f in flows if f["flow"].value not in chosen and (
-            f["part_of"] in chosen
-            or totals and any(c["part_of"] == f["flow"].value for c in chosen.values()))}
+        more = {f["flow"].value: f for f in flows if f["flow"].value not in below and f["part_of"] in below}
         if not more:
             break
-        chosen.update(more)
-    return [f for f in flows if f["flow"].value in chosen]
+        below.update(more)
+    above: dict[str, dict] = {}
+    if totals:
+        up = [f["part_of"] for f in chosen.values()]
+        while up:
+            iri_up = up.pop()
+            if iri_up in by_iri and iri_up not in below and iri_up not in above:
+                above[iri_up] = by_iri[iri_up]
+                up.append(by_iri[iri_up]["part_of"])
+    return [f for f in flows if f["flow"].value in chosen or f["flow"].value in below or f["flow"].value in above]
 
 
 def kinds(flows: list[dict]) -> list[tuple[str, str, int]]:
@@ -146,6 +159,15 @@ def _within(f: dict, t: dict) -> bool:
         return False
     same = (fs, fe) == (ts, te) and f["recipient"] is not None and f["recipient"].value == t["recipient"].value
     return not same or f["flow"].value > t["flow"].value
+
+
+def _below(p: dict, t: dict) -> bool:
+    """Is ``p`` one of ``t``'s parts, or a part of one of them?"""
+    while p["parent"] is not None:
+        p = p["parent"]
+        if p is t:
+            return True
+    return False
 
 
 def _node(f: dict) -> dict:
@@ -191,11 +213,27 @@ def picture(flows: list[dict], kind: str | None = None, year: str | None = None)
         if f["part_of"] in in_view:
             f["parent"] = by_iri[f["part_of"]]
             f["parent"]["parts"].append(f)
+    # A total with a stated part that lies within another total of the view
+    # (a one-year fund whose money to the vanguards is within their three-year
+    # total) overlaps it: drawing both would count that part twice, so the
+    # overlapping total is listed, not drawn, and its parts stand alone.
+    top = [f for f in view if f["parent"] is None]
+    for t in top:
+        for r in top:
+            if r is t or not t["parts"] or r["why_not"] is not None or _within(r, t):
+                continue
+            inside = [p for p in t["parts"] if _within(p, r)]
+            if inside and sum((p["amount"] for p in inside), Decimal(0)) < t["amount"]:
+                t["why_not"] = ("overlaps", r["flow"], r, inside[0])
+                for p in t["parts"]:
+                    p["parent"] = None
+                t["parts"] = []
     # A flow with no total in the view that lies within another flow of the
     # view is money already counted there.
-    roots = [f for f in view if f["parent"] is None]
+    roots = [f for f in view if f["parent"] is None and f["why_not"] is None]
     for f in roots:
-        outer = [t for t in view if _within(f, t)]
+        outer = [t for t in view if not (t["why_not"] and t["why_not"][0] == "overlaps")
+                 and not _below(t, f) and _within(f, t)]
         if not outer:
             continue
         t = min(outer, key=lambda t: (_span(t)[1] > _span(t)[0], t["amount"], t["flow"].value))
