@@ -1,12 +1,15 @@
-"""Sites placed in their integrated care system by code, written as derived data.
+"""Links derived by joining codes, written as derived data.
 
-The named query ``site-systems`` (a CONSTRUCT) joins codes: a site's member or
-lead with an ODS code, through its change events, to the board established
-for its area. Its output is kept in ``data/systems/site-systems.ttl`` together
-with the activity and plan that produced it, so that the derived links are
-served, dumped and validated like any other data and say how they were made.
-``python -m kg.placements`` rewrites that file from the current build; the
-tests check that the file still equals what the query derives.
+Two named queries (CONSTRUCTs) join ODS codes, never names: ``site-systems``
+places each site in the board established for its area, and
+``site-area-links`` links sites of different programmes whose coded
+organisations are one, pass an area from one to the other, or lie in the
+STP footprint named for the other. Each output is kept in a file under
+``data/systems/`` together with the activity and plan that produced it, so
+that the derived links are served, dumped and validated like any other data
+and say how they were made. ``python -m kg.placements`` rewrites both files
+from the current build; the tests check that each file still equals what its
+query derives.
 """
 
 from __future__ import annotations
@@ -23,16 +26,18 @@ from .store import OxigraphStore
 
 QUERY = "site-systems"
 TARGET = Path("systems") / "site-systems.ttl"
+LINKS_QUERY = "site-area-links"
+LINKS_TARGET = Path("systems") / "site-area-links.ttl"
 
-HEADER = """\
+PLACEMENTS_HEADER = """\
 # Where each site lies among the integrated care systems, derived by joining
 # codes (not names): the output of the named query site-systems
 # (kg/queries/site-systems.rq) run on the build, written by
-# `python -m kg.placements`. A site none of whose members or leads has an ODS
+# `python -m kg.placements`. A site no organisation named for which has an ODS
 # code leading to a board is recorded as not placed (ia:gap).
 """
 
-ACTIVITY = """\
+PLACEMENTS_ACTIVITY = """\
 @prefix ia:       <https://w3id.org/integration-atlas/def/> .
 @prefix rdfs:     <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix prov:     <http://www.w3.org/ns/prov#> .
@@ -51,16 +56,58 @@ activity:place-sites-by-code-association a prov:Association ;
 
 plan:place-sites-by-code a prov:Plan ;
     rdfs:label "Place sites by ODS code (named query site-systems)"@en ;
-    ia:method "For each site, each member or lead organisation that has an ODS code assignment is followed through the change events it was an original organisation of (CCG mergers) to the integrated care board whose establishment on 1 July 2022 it was an original organisation of. Inputs: the sites' members and leads, the code assignments, the change events. Names are never matched."@en .
+    ia:method "joined by ODS code: for each site, each organisation named for it (lead, partner, commissioner of its area, or the organisation whose area it covers) that has an ODS code assignment is followed through the change events it was an original organisation of (primary care trusts to CCGs, CCG mergers) to the integrated care board whose establishment on 1 July 2022 it (or the STP footprint it is) was an original organisation of. Inputs: the organisations named for sites, the code assignments, the change events. Names are never matched."@en .
 
 agent:atlas-build-placements a prov:SoftwareAgent ;
     rdfs:label "The integration atlas's placement query"@en .
 """
 
 
-def derive(store) -> Graph:
-    """The placements the query derives from ``store``, as an rdflib graph."""
-    text = named.get(QUERY).text
+LINKS_HEADER = """\
+# Sites of different programmes in the same area, derived by joining ODS codes
+# (not names): the output of the named query site-area-links
+# (kg/queries/site-area-links.rq) run on the build, written by
+# `python -m kg.placements`. Pairs no code joins are not here; the few links
+# still matched by name are in data/reference/derived-lineage.ttl.
+"""
+
+LINKS_ACTIVITY = """\
+@prefix ia:       <https://w3id.org/integration-atlas/def/> .
+@prefix rdfs:     <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov:     <http://www.w3.org/ns/prov#> .
+@prefix activity: <https://w3id.org/integration-atlas/id/activity/> .
+@prefix plan:     <https://w3id.org/integration-atlas/id/plan/> .
+@prefix agent:    <https://w3id.org/integration-atlas/id/agent/> .
+
+activity:link-sites-by-code a prov:Activity ;
+    rdfs:label "Linking sites in the same area by code"@en ;
+    ia:codeVersion "{version}" ;
+    prov:qualifiedAssociation activity:link-sites-by-code-association .
+
+activity:link-sites-by-code-association a prov:Association ;
+    prov:agent agent:atlas-build-placements ;
+    prov:hadPlan plan:link-sites-by-code .
+
+plan:link-sites-by-code a prov:Plan ;
+    rdfs:label "Link sites in the same area by ODS code (named query site-area-links)"@en ;
+    ia:method "joined by ODS code: two sites of different programmes are linked where an organisation with an ODS code is named for both, where the area of one site's coded organisation passed to the other's (a primary care trust to the CCG that took its area, a CCG to the CCG it merged into), or where one site's coded organisation lies in the STP footprint named for the other (both original organisations of one board's establishment). Inputs: the references giving the codes. Names are never matched."@en .
+"""
+
+# What is derived and where it is kept: (named query, file under data/, header, activity).
+OUTPUTS = {
+    QUERY: (TARGET, PLACEMENTS_HEADER, PLACEMENTS_ACTIVITY),
+    LINKS_QUERY: (LINKS_TARGET, LINKS_HEADER, LINKS_ACTIVITY),
+}
+
+
+def activity(query: str = QUERY) -> Graph:
+    """The activity, association and plan written beside a query's output."""
+    return Graph().parse(data=OUTPUTS[query][2].replace("{version}", __version__), format="turtle")
+
+
+def derive(store, query: str = QUERY) -> Graph:
+    """What the named query derives from ``store``, as an rdflib graph."""
+    text = named.get(query).text
     triples = store.query(text)
     g = Graph()
     import pyoxigraph as ox
@@ -69,12 +116,17 @@ def derive(store) -> Graph:
     return g
 
 
-def write(settings: Settings) -> Path:
-    store = OxigraphStore.open_current(settings, memory=False)
-    g = derive(store)
-    g.parse(data=ACTIVITY.replace("{version}", __version__), format="turtle")
+def write(settings: Settings, query: str = QUERY, store=None) -> Path:
+    store = store or OxigraphStore.open_current(settings, memory=False)
+    target, header, _activity = OUTPUTS[query]
+    g = derive(store, query)
+    g += activity(query)
     for prefix, ns in [("ia", "https://w3id.org/integration-atlas/def/"), ("prov", "http://www.w3.org/ns/prov#"),
                        ("site", "https://w3id.org/integration-atlas/id/site/"),
+                       ("claim", "https://w3id.org/integration-atlas/id/claim/"),
+                       ("finding", "https://w3id.org/integration-atlas/id/finding/"),
+                       ("grade", "https://w3id.org/integration-atlas/id/reliability/"),
+                       ("wikibase", "http://wikiba.se/ontology#"),
                        ("placement", "https://w3id.org/integration-atlas/id/placement/"),
                        ("orgn", "https://w3id.org/integration-atlas/id/organisation/"),
                        ("change", "https://w3id.org/integration-atlas/id/change/"),
@@ -83,10 +135,13 @@ def write(settings: Settings) -> Path:
                        ("plan", "https://w3id.org/integration-atlas/id/plan/"),
                        ("agent", "https://w3id.org/integration-atlas/id/agent/")]:
         g.bind(prefix, ns)
-    path = settings.data_dir / TARGET
-    path.write_text(HEADER + g.serialize(format="turtle"), encoding="utf-8")
+    path = settings.data_dir / target
+    path.write_text(header + g.serialize(format="turtle"), encoding="utf-8")
     return path
 
 
 if __name__ == "__main__":
-    print(write(Settings.from_env()), file=sys.stderr)
+    settings = Settings.from_env()
+    store = OxigraphStore.open_current(settings, memory=False)
+    for name in OUTPUTS:
+        print(write(settings, name, store), file=sys.stderr)

@@ -372,28 +372,32 @@ def test_multi_programme_sites_names_method_and_sourced_inputs(store):
         link["inputs"].add(r["input"].value.rsplit("/", 1)[-1])
         link["sources"].add(r["inputSourceLabel"].value)
     assert len(links) >= 20
-    assert {l["method"] for l in links.values()} == {"matched by organisation name", "matched by area name"}
-    # A 2009 pilot that became a vanguard, matched by the organisation leading both.
+    # Joined by code wherever codes exist; matched by name only where they do not, and saying so.
+    assert {l["method"].split(":")[0] for l in links.values()} == {"joined by ODS code", "matched by area name"}
+    # A 2009 pilot that became a vanguard: the pilot's primary care trust passed its area to a CCG of the vanguard.
     principia = links[("pilot-principia", "vanguard-principia-partners-in-health")]
-    assert principia["method"] == "matched by organisation name"
-    assert {"p34-pilots-announced", "p01-lists-principia-partners-in-health"} <= principia["inputs"]
+    assert principia["method"].startswith("joined by ODS code")
+    assert {"ds-04n", "c1-ods-nhs-rushcliffe-ccg"} <= principia["inputs"]
     northumbria = links[("pilot-northumbria", "vanguard-northumbria-foundation-group")]
-    assert northumbria["method"] == "matched by organisation name"
-    assert "p34-northumbria-healthcare-nhs-foundation-trust-leads-pilot" in northumbria["inputs"]
-    # A pioneer that became a vanguard: both sides name the same three partners.
+    assert northumbria["method"].startswith("joined by ODS code")
+    assert "c4-code-northumbria-healthcare-nhs-foundation-trust" in northumbria["inputs"]
+    # A pioneer that became a vanguard: both sides name the same coded CCGs.
     fylde = links[("pioneer-fylde-coast", "vanguard-fylde-coast")]
-    assert fylde["method"] == "matched by organisation name"
-    assert {"p42-nhs-blackpool-ccg-partner", "p72-fylde-coast-partner-nhs-blackpool-ccg"} <= fylde["inputs"]
+    assert fylde["method"].startswith("joined by ODS code")
+    assert {"c1-ods-nhs-blackpool-ccg", "c1-ods-nhs-fylde-and-wyre-ccg"} <= fylde["inputs"]
     for pair in (("pioneer-wakefield", "vanguard-connecting-care-wakefield"),
                  ("pioneer-south-somerset", "vanguard-south-somerset-symphony"),
                  ("pioneer-airedale-wharfedale-craven", "vanguard-airedale-and-partners")):
-        assert links[pair]["method"] == "matched by area name", pair
+        assert links[pair]["method"].startswith("joined by ODS code"), pair
     # Vanguards inside a first-wave accountable care system.
     for pair in (("acs-blackpool-and-fylde-coast", "vanguard-fylde-coast"),
                  ("acs-dorset", "vanguard-developing-one-nhs-in-dorset"),
                  ("acs-nottinghamshire", "vanguard-mid-nottinghamshire-better-together")):
-        assert links[pair]["method"] == "matched by area name", pair
-        assert {"p62-acs-wave-1-announced", "p63-acs-wave-1-announced"} <= links[pair]["inputs"]
+        assert links[pair]["method"].startswith("joined by ODS code"), pair
+    # Where a pilot's lead has no code, the name match stays and says why.
+    torbay = links[("pilot-torbay", "pioneer-south-devon-and-torbay")]
+    assert torbay["method"].startswith("matched by area name: no ODS code")
+    assert "p34-pilots-announced" in torbay["inputs"]
 
 
 def test_derived_links_are_derived_not_stated(store):
@@ -401,7 +405,7 @@ def test_derived_links_are_derived_not_stated(store):
         SELECT ?d ?grade (COUNT(DISTINCT ?about) AS ?n) (COUNT(DISTINCT ?in) AS ?inputs) WHERE {
             ?d a ia:DerivedClaim ; ia:reliability/rdfs:label ?grade ; ia:statementOf/ia:about ?about ;
                prov:wasGeneratedBy/prov:qualifiedAssociation/prov:hadPlan/ia:method ?m ; prov:wasDerivedFrom ?in .
-            FILTER (STR(?m) IN ("matched by organisation name", "matched by area name"))
+            FILTER (STRSTARTS(STR(?m), "matched by area name") || STRSTARTS(STR(?m), "joined by ODS code"))
             FILTER NOT EXISTS { ?d ia:source ?s }
         } GROUP BY ?d ?grade""")
     assert len(rows) >= 20
