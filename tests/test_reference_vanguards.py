@@ -142,14 +142,16 @@ def test_vanguard_funding_query_takes_another_site(store, built):
     assert [(r["from"], r["kind"], Decimal(r["amount"])) for r in rows] == [("2017-18", "allocated", Decimal(0))]
 
 
-def test_pacs_parts_add_up_to_their_2015_16_total(store, built):
+def test_2015_16_totals_from_hsj_add_up_to_their_parts(store, built):
+    """The PACS vanguards' £45.85m (nine parts) and the £200m transformation
+    fund (the vanguards' £132.6m and the rest, derived), both from P25."""
     rows = select(store, built, """
         SELECT ?total (SUM(?a) AS ?sum) (COUNT(?part) AS ?n) WHERE {
             ?part ia:partOf ?t . ?part ia:amount ?a . ?t ia:amount ?total .
             FILTER EXISTS { ?t ia:bestStatement/prov:wasDerivedFrom/ia:source/ia:registerId "P25" }
-        } GROUP BY ?total""")
+        } GROUP BY ?total ORDER BY ?total""")
     assert [(Decimal(r["total"]), Decimal(r["sum"]), r["n"]) for r in rows] == [
-        (Decimal(45850000), Decimal(45850000), "9")]
+        (Decimal(45850000), Decimal(45850000), "9"), (Decimal(200000000), Decimal(200000000), "2")]
 
 
 # ---------------------------------------------------------------- organisations and codes
