@@ -13,7 +13,7 @@ import pytest
 
 from kg.build import build, build_info
 from kg.config import Settings
-from kg.synth import SYN, synthesise
+from kg.synth import FULL_SHAPE, SYN, synthesise
 
 from .conftest import run_kg
 
@@ -40,7 +40,7 @@ def tree(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def national(tmp_path_factory) -> tuple[Path, dict, ox.Store]:
     root = tmp_path_factory.mktemp("synth") / "national"
-    manifest = synthesise(root, 120_000)
+    manifest = synthesise(root, FULL_SHAPE)
     return root, manifest, read(root)
 
 
