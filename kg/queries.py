@@ -6,6 +6,11 @@ Each file starts with comment lines that describe it::
     # description: What came before and after a programme, with dates and sources.
     # param: programme = https://w3id.org/integration-atlas/id/programme/vanguards
 
+A query whose output the build keeps as a data file (a derivation run by
+``python -m kg.placements``, not on a request) names that file::
+
+    # derives: data/systems/site-systems.ttl
+
 Parameters are bound as values (Oxigraph substitutions, or a VALUES block for
 remote stores), never pasted into the query text.
 """
@@ -26,6 +31,8 @@ class NamedQuery:
     text: str
     #: Parameter name -> default IRI (under the canonical base).
     params: dict[str, str] = field(default_factory=dict)
+    #: The data file this query's output is kept in, for a derivation.
+    derives: str = ""
 
 
 def _parse(path: Path) -> NamedQuery:
@@ -42,7 +49,8 @@ def _parse(path: Path) -> NamedQuery:
             params[pname.strip()] = default.strip()
         elif key:
             meta[key] = value
-    return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params)
+    return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params,
+                      meta.get("derives", ""))
 
 
 def all_queries() -> dict[str, NamedQuery]:

@@ -65,8 +65,9 @@ def page_link(iri: str) -> str | None:
 
 
 def example_queries() -> list:
-    """The named queries offered as examples (not the resource pages' own ``page-*``)."""
-    return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-")]
+    """The named queries offered as examples: not the resource pages' own
+    ``page-*``, nor the build's derivations (their output is served as data)."""
+    return [q for q in named_queries.all_queries().values() if not q.name.startswith("page-") and not q.derives]
 
 
 def editor_text(q) -> str:
