@@ -37,7 +37,9 @@ PLACEMENTS_HEADER = """\
 # code leading to a board is recorded as not placed (ia:gap).
 """
 
-PLACEMENTS_ACTIVITY = """\
+# The activity, association and plan written beside a derivation's output
+# (the agent is declared once, with the placements).
+ACTIVITY = """\
 @prefix ia:       <https://w3id.org/integration-atlas/def/> .
 @prefix rdfs:     <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix prov:     <http://www.w3.org/ns/prov#> .
@@ -45,23 +47,32 @@ PLACEMENTS_ACTIVITY = """\
 @prefix plan:     <https://w3id.org/integration-atlas/id/plan/> .
 @prefix agent:    <https://w3id.org/integration-atlas/id/agent/> .
 
-activity:place-sites-by-code a prov:Activity ;
-    rdfs:label "Placing sites in their integrated care systems by code"@en ;
+activity:{name} a prov:Activity ;
+    rdfs:label "{label}"@en ;
     ia:codeVersion "{version}" ;
-    prov:qualifiedAssociation activity:place-sites-by-code-association .
+    prov:qualifiedAssociation activity:{name}-association .
 
-activity:place-sites-by-code-association a prov:Association ;
+activity:{name}-association a prov:Association ;
     prov:agent agent:atlas-build-placements ;
-    prov:hadPlan plan:place-sites-by-code .
+    prov:hadPlan plan:{name} .
 
-plan:place-sites-by-code a prov:Plan ;
-    rdfs:label "Place sites by ODS code (named query site-systems)"@en ;
-    ia:method "joined by ODS code: for each site, each organisation named for it (lead, partner, commissioner of its area, or the organisation whose area it covers) that has an ODS code assignment is followed through the change events it was an original organisation of (primary care trusts to CCGs, CCG mergers) to the integrated care board whose establishment on 1 July 2022 it (or the STP footprint it is) was an original organisation of. Inputs: the organisations named for sites, the code assignments, the change events. Names are never matched."@en .
+plan:{name} a prov:Plan ;
+    rdfs:label "{plan_label}"@en ;
+    ia:method "{method}"@en .
+"""
+AGENT = """\
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov:  <http://www.w3.org/ns/prov#> .
+@prefix agent: <https://w3id.org/integration-atlas/id/agent/> .
 
 agent:atlas-build-placements a prov:SoftwareAgent ;
     rdfs:label "The integration atlas's placement query"@en .
 """
 
+PLACEMENTS_PLAN = dict(
+    name="place-sites-by-code", label="Placing sites in their integrated care systems by code",
+    plan_label="Place sites by ODS code (named query site-systems)",
+    method='joined by ODS code: for each site, each organisation named for it (lead, partner, commissioner of its area, or the organisation whose area it covers) that has an ODS code assignment is followed through the change events it was an original organisation of (primary care trusts to CCGs, CCG mergers) to the integrated care board whose establishment on 1 July 2022 it (or the STP footprint it is) was an original organisation of. Inputs: the organisations named for sites, the code assignments, the change events. Names are never matched.')
 
 LINKS_HEADER = """\
 # Sites of different programmes in the same area, derived by joining ODS codes
@@ -71,38 +82,24 @@ LINKS_HEADER = """\
 # still matched by name are in data/reference/derived-lineage.ttl.
 """
 
-LINKS_ACTIVITY = """\
-@prefix ia:       <https://w3id.org/integration-atlas/def/> .
-@prefix rdfs:     <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix prov:     <http://www.w3.org/ns/prov#> .
-@prefix activity: <https://w3id.org/integration-atlas/id/activity/> .
-@prefix plan:     <https://w3id.org/integration-atlas/id/plan/> .
-@prefix agent:    <https://w3id.org/integration-atlas/id/agent/> .
+LINKS_PLAN = dict(
+    name="link-sites-by-code", label="Linking sites in the same area by code",
+    plan_label="Link sites in the same area by ODS code (named query site-area-links)",
+    method="joined by ODS code: two sites of different programmes are linked where an organisation with an ODS code is named for both, where the area of one site's coded organisation passed to the other's (a primary care trust to the CCG that took its area, a CCG to the CCG it merged into), or where one site's coded organisation lies in the STP footprint named for the other (both original organisations of one board's establishment). Inputs: the references giving the codes. Names are never matched.")
 
-activity:link-sites-by-code a prov:Activity ;
-    rdfs:label "Linking sites in the same area by code"@en ;
-    ia:codeVersion "{version}" ;
-    prov:qualifiedAssociation activity:link-sites-by-code-association .
-
-activity:link-sites-by-code-association a prov:Association ;
-    prov:agent agent:atlas-build-placements ;
-    prov:hadPlan plan:link-sites-by-code .
-
-plan:link-sites-by-code a prov:Plan ;
-    rdfs:label "Link sites in the same area by ODS code (named query site-area-links)"@en ;
-    ia:method "joined by ODS code: two sites of different programmes are linked where an organisation with an ODS code is named for both, where the area of one site's coded organisation passed to the other's (a primary care trust to the CCG that took its area, a CCG to the CCG it merged into), or where one site's coded organisation lies in the STP footprint named for the other (both original organisations of one board's establishment). Inputs: the references giving the codes. Names are never matched."@en .
-"""
-
-# What is derived and where it is kept: (named query, file under data/, header, activity).
+# What is derived and where it is kept: (named query, file under data/, header, plan).
 OUTPUTS = {
-    QUERY: (TARGET, PLACEMENTS_HEADER, PLACEMENTS_ACTIVITY),
-    LINKS_QUERY: (LINKS_TARGET, LINKS_HEADER, LINKS_ACTIVITY),
+    QUERY: (TARGET, PLACEMENTS_HEADER, PLACEMENTS_PLAN),
+    LINKS_QUERY: (LINKS_TARGET, LINKS_HEADER, LINKS_PLAN),
 }
 
 
 def activity(query: str = QUERY) -> Graph:
     """The activity, association and plan written beside a query's output."""
-    return Graph().parse(data=OUTPUTS[query][2].replace("{version}", __version__), format="turtle")
+    g = Graph().parse(data=ACTIVITY.format(version=__version__, **OUTPUTS[query][2]), format="turtle")
+    if query == QUERY:
+        g.parse(data=AGENT, format="turtle")
+    return g
 
 
 def derive(store, query: str = QUERY) -> Graph:
