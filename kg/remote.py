@@ -49,6 +49,7 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from .namespaces import CANONICAL_BASE, PREFIXES
+from . import formats
 from .store import QUAD_FORMATS, RDF_FORMATS
 
 try:
@@ -402,7 +403,7 @@ class RemoteStore:
 
         sep = "&" if "?" in self.graphs_url else "?"
         url = f"{self.graphs_url}{sep}graph={quote(graph, safe='')}"
-        self._http(method, url, ntriples, "application/n-triples", timeout)
+        self._http(method, url, ntriples, formats.NTRIPLES.media_type, timeout)
 
 
 def _credentials(url: str | None) -> tuple[str | None, tuple[str, str] | None]:
