@@ -171,7 +171,12 @@ def test_every_site_is_placed_or_recorded_as_not_placed_with_its_derivation(stor
     in_system = {r["site"]: r for r in placed if r["icb"]}
     assert in_system[ID + "site/vanguard-wirral-partners"]["icb"] == CHESHIRE_AND_MERSEYSIDE
     assert in_system[ID + "site/vanguard-wirral-partners"]["via"] == ID + "organisation/nhs-wirral-ccg"
-    assert len(in_system) >= 10
+    # A pilot named for a primary care trust: placed through the trust's code, the CCG that took its
+    # area and that CCG's row in the ICB-era lookup (whose boundary changed on 1 July 2022).
+    glossop = in_system[ID + "site/pilot-tameside-and-glossop"]
+    assert glossop["icb"] == ID + "organisation/nhs-greater-manchester-icb"
+    assert glossop["via"] == ID + "organisation/tameside-and-glossop-pct"
+    assert len(in_system) >= 80
 
 
 def test_the_placements_on_file_are_what_the_query_derives(store, built):
