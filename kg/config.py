@@ -121,6 +121,11 @@ class Settings:
                 values[key] += "/"
         return cls(**values)
 
+    @staticmethod
+    def variable(name: str) -> str:
+        """The ``KG_`` variable of the field ``name`` (for messages)."""
+        return next(f.metadata["env"] for f in fields(Settings) if f.name == name)
+
     def to_env(self) -> dict[str, str]:
         """These settings as ``KG_`` variables (for a child process)."""
         return {f.metadata["env"]: _unparse(f.metadata["kind"], getattr(self, f.name)) for f in fields(self)}

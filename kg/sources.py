@@ -17,14 +17,15 @@ import pyoxigraph as ox
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from . import formats
 from .config import Settings
 from .generate import generate
 from .infer import infer
 from .namespaces import CANONICAL_BASE
 
-RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml"}
-OX_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
-              ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML}
+#: Data files by extension: rdflib's and pyoxigraph's names for their format.
+RDF_SUFFIXES = {"." + f.key: f.rdflib for f in formats.DATA_FILE}
+OX_FORMATS = {"." + f.key: f.rdf for f in formats.DATA_FILE}
 
 
 class SourceError(Exception):

@@ -17,28 +17,15 @@ from typing import IO, Iterable, Protocol
 
 import pyoxigraph as ox
 
+from . import formats
 from .namespaces import PREFIXES
 
-#: File extensions and media types of the RDF formats we read and write.
-RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
-}
-QUAD_FORMATS = {"nq", "trig"}
+#: The RDF formats a store writes, by key (``kg.formats``).
+RDF_FORMATS = {f.key: f.rdf for f in formats.DUMP}
+QUAD_FORMATS = {f.key for f in formats.DUMP if f.quads}
 
 #: The build's N-Quads copy, beside its on-disk store, loaded when served from memory.
 QUADS_FILE = "quads.nq"
-
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 
 
 class Store(Protocol):

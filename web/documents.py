@@ -9,100 +9,29 @@ the variants when none fits; ``Link: rel="alternate"`` to the others, and
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, request
 
+from kg import formats
+
 from . import jsonld
 from .linking import base, context_url, prefixes_for
 
-#: Representations of a resource: extension -> (media type, name).
-FORMATS = OrderedDict([
-    ("html", ("text/html", "HTML")),
-    ("ttl", ("text/turtle", "Turtle")),
-    ("jsonld", ("application/ld+json", "JSON-LD")),
-    ("nt", ("application/n-triples", "N-Triples")),
-    ("rdf", ("application/rdf+xml", "RDF/XML")),
-])
-RDF_EXTS = ("ttl", "jsonld", "nt", "rdf")
-OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML}
-
-#: What clients may ask for, in our order of preference on ties.
-ACCEPT_TABLE = [
-    ("text/html", "html"), ("application/xhtml+xml", "html"),
-    ("text/turtle", "ttl"), ("application/x-turtle", "ttl"),
-    ("application/ld+json", "jsonld"), ("application/json", "jsonld"),
-    ("application/n-triples", "nt"),
-    ("application/rdf+xml", "rdf"), ("application/xml", "rdf"), ("text/xml", "rdf"),
-]
-#: Values of ``?format=``.
-FORMAT_NAMES = {
-    "html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
-    "json": "jsonld", "nt": "nt", "ntriples": "nt", "n-triples": "nt", "rdf": "rdf",
-    "rdfxml": "rdf", "rdf+xml": "rdf", "xml": "rdf",
-}
+#: Representations of a resource (and the ontology, VoID), by key.
+FORMATS = {f.key: f for f in formats.DOCUMENT}
+RDF_EXTS = tuple(k for k in FORMATS if k != "html")
 
 
 def content_type(ext: str) -> str:
-    media = FORMATS[ext][0]
-    return media + "; charset=utf-8" if media.startswith("text/") else media
+    return formats.BY_KEY[ext].content_type
 
 
-def parse_accept(header: str) -> list[tuple[str, float]]:
-    out = []
-    for part in header.split(","):
-        fields = part.split(";")
-        media = fields[0].strip().lower()
-        if not media:
-            continue
-        q = 1.0
-        for f in fields[1:]:
-            k, _, v = f.partition("=")
-            if k.strip().lower() == "q":
-                try:
-                    q = float(v.strip())
-                except ValueError:
-                    q = 0.0
-        out.append((media, q))
-    return out
-
-
-def negotiate(header: str | None, table=ACCEPT_TABLE) -> str | None:
-    """The format to answer with, or None (406).
-
-    The client's q-values decide; then the more specific match (``text/turtle``
-    beats ``*/*``); then the client's own order; then ours. Wildcards match
-    only the media type we answer with (the first of each format in the
-    table), not its aliases. No Accept header means the first format (HTML).
-    """
-    if header is None or not header.strip():
-        return table[0][1]
-    entries = parse_accept(header)
-    best, best_key = None, None
-    canonical = {fmt: media for media, fmt in reversed(table)}
-    for si, (media, fmt) in enumerate(table):
-        match = None
-        for ci, (cm, q) in enumerate(entries):
-            if cm == media:
-                spec = 2
-            elif canonical[fmt] != media:
-                continue  # an alias (application/json) answers only when named
-            elif cm.endswith("/*") and media.startswith(cm[:-1]):
-                spec = 1
-            elif cm == "*/*" or cm == "*":
-                spec = 0
-            else:
-                continue
-            if match is None or spec > match[0]:
-                match = (spec, q, ci)
-        if match is None or match[1] <= 0:
-            continue
-        key = (match[1], match[0], -match[2], -si)
-        if best_key is None or key > best_key:
-            best, best_key = fmt, key
-    return best
+def negotiate(header: str | None, table=formats.DOCUMENT) -> str | None:
+    """The key of the format to answer with, or None (406)."""
+    fmt = formats.choose(table, header)
+    return fmt.key if fmt else None
 
 
 def variant_url(path: str | None, iri: str, ext: str) -> str:
@@ -112,7 +41,7 @@ def variant_url(path: str | None, iri: str, ext: str) -> str:
 
 
 def alternates(path: str | None, iri: str, exts=tuple(FORMATS)) -> list[dict]:
-    return [{"ext": e, "media_type": FORMATS[e][0], "name": FORMATS[e][1],
+    return [{"ext": e, "media_type": FORMATS[e].media_type, "name": FORMATS[e].label,
              "href": variant_url(path, iri, e)} for e in exts]
 
 
@@ -127,7 +56,8 @@ def choose(ext: str | None) -> tuple[str | None, bool]:
         return ext, False
     asked = request.args.get("format")
     if asked:
-        return FORMAT_NAMES.get(asked.strip().lower()), False
+        fmt = formats.named(formats.DOCUMENT, asked)
+        return (fmt.key if fmt else None), False
     return negotiate(request.headers.get("Accept")), True
 
 
@@ -158,7 +88,7 @@ def serialize(triples, fmt: str) -> bytes:
         jsonld.write(triples, buf, context_url(), prefixes_for(base()))
         return buf.getvalue()
     prefixes = prefixes_for(base()) if fmt != "nt" else None
-    return ox.serialize(triples, format=OX_FORMATS[fmt], prefixes=prefixes)
+    return ox.serialize(triples, format=formats.BY_KEY[fmt].rdf, prefixes=prefixes)
 
 
 def allow_any_origin(response: Response) -> Response:

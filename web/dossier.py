@@ -8,6 +8,8 @@ import io
 
 from flask import Blueprint, Response, abort, request
 
+from kg import formats
+
 from .evidence import LOCATOR_PARTS, statements_of
 from .query_form import query_behind
 
@@ -46,7 +48,7 @@ def evidence_pack():
                                *[parts.get(p, "") for p in LOCATOR_PARTS], ref["locator"] or "",
                                ref["stated_by"] or "", ref["summary"] or ""])
     name = item.rstrip("/").rsplit("/", 1)[-1] or "item"
-    resp = Response(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    resp = Response(buf.getvalue(), content_type=formats.CSV.content_type)
     resp.headers["Content-Disposition"] = f'attachment; filename="evidence-{name}.csv"'
     resp.headers["Link"] = f'<{query_behind("item-evidence", item=item)}>; rel="describedby"'
     resp.headers["X-Query"] = "item-evidence"

@@ -18,9 +18,10 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
+from kg import formats
+
 from . import jsonld
-from .documents import FORMAT_NAMES, allow_any_origin, negotiate, not_acceptable, variant_response
-from .documents import FORMATS as DOC_FORMATS
+from .documents import allow_any_origin, negotiate, not_acceptable, variant_response
 from .graph import current_graph, current_store
 from .linking import (IA_NS, base, context_url, per_build, per_build_memo, prefixes_for, public,
                       rows, settings)
@@ -30,15 +31,16 @@ bp.after_request(allow_any_origin)
 
 DUMP_NAME = "atlas"
 
-#: Dump formats: extension -> (media type, name, description).
-DUMPS = {
-    "ttl": ("text/turtle", "Turtle", "every statement, without graph names"),
-    "nt": ("application/n-triples", "N-Triples", "one statement per line, without graph names"),
-    "nq": ("application/n-quads", "N-Quads", "one statement per line, each in its named graph (one per data file)"),
-    "trig": ("application/trig", "TriG", "Turtle with one named graph per data file"),
-    "jsonld": ("application/ld+json", "JSON-LD", "every statement, using the published @context"),
-    "rdf": ("application/rdf+xml", "RDF/XML", "every statement, without graph names"),
+#: What each dump format (``kg.formats.DUMP``) holds.
+DUMP_CONTENTS = {
+    "ttl": "every statement, without graph names",
+    "nt": "one statement per line, without graph names",
+    "nq": "one statement per line, each in its named graph (one per data file)",
+    "trig": "Turtle with one named graph per data file",
+    "jsonld": "every statement, using the published @context",
+    "rdf": "every statement, without graph names",
 }
+DUMPS = {f.key: f for f in formats.DUMP}
 
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 TITLE = "The integration atlas"
@@ -57,7 +59,7 @@ _lock = threading.Lock()
 @bp.get("/-/context.jsonld")
 def context():
     body = json.dumps(jsonld.context_document(prefixes_for(base())), indent=2)
-    resp = Response(body, content_type="application/ld+json")
+    resp = Response(body, content_type=formats.JSONLD.content_type)
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
 
@@ -119,9 +121,10 @@ def dump(ext: str) -> dict:
 
 def all_dumps() -> list[dict]:
     out = []
-    for ext, (media, name, what) in DUMPS.items():
+    for ext, fmt in DUMPS.items():
         d = dump(ext)
-        out.append({"ext": ext, "media_type": media, "name": name, "what": what, "file": d["name"],
+        out.append({"ext": ext, "media_type": fmt.media_type, "name": fmt.label,
+                    "what": DUMP_CONTENTS[ext], "file": d["name"],
                     "sha256": d["sha256"], "size": d["size"], "href": f"/-/dumps/{d['name']}",
                     "url": public(f"/-/dumps/{d['name']}")})
     return out
@@ -140,7 +143,7 @@ def dump_file(name: str):
     d = dump(ext)
     if checksum:
         return Response(f"{d['sha256']}  {d['name']}\n", content_type="text/plain; charset=utf-8")
-    media = DUMPS[ext][0]
+    media = DUMPS[ext].media_type
     # (werkzeug adds "; charset=utf-8" to a text/* type itself)
     resp = send_file(d["path"], mimetype=media,
                      as_attachment=True, download_name=d["name"], etag=d["sha256"], conditional=True,
@@ -308,25 +311,19 @@ def void_text(fmt: str, public_base: str) -> str:
         return g.serialize(format="json-ld", context=jsonld.context_document(
             {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS), "sd": str(SD),
              "spdx": str(SPDX), "xsd": str(XSD), "rdfs": str(RDFS)})["@context"], auto_compact=True)
-    return g.serialize(format=RDFLIB_FORMATS[fmt])
-
-
-VOID_TABLE = [
-    ("text/turtle", "ttl"), ("application/x-turtle", "ttl"),
-    ("text/html", "html"), ("application/xhtml+xml", "html"),
-    ("application/ld+json", "jsonld"), ("application/json", "jsonld"),
-    ("application/n-triples", "nt"), ("application/rdf+xml", "rdf"),
-]
-RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
+    return g.serialize(format=formats.BY_KEY[fmt].rdflib)
 
 
 @bp.get("/.well-known/void")
 def void():
-    alts = [{"ext": e, "media_type": DOC_FORMATS[e][0], "name": DOC_FORMATS[e][1],
-             "href": f"/.well-known/void?format={e}"} for e in DOC_FORMATS]
+    alts = [{"ext": f.key, "media_type": f.media_type, "name": f.label,
+             "href": f"/.well-known/void?format={f.key}"} for f in formats.DOCUMENT]
     asked = request.args.get("format")
     negotiated = not asked
-    fmt = FORMAT_NAMES.get(asked.strip().lower()) if asked else negotiate(request.headers.get("Accept"), VOID_TABLE)
+    if asked:
+        fmt = getattr(formats.named(formats.VOID, asked), "key", None)
+    else:
+        fmt = negotiate(request.headers.get("Accept"), formats.VOID)
     if fmt is None:
         return not_acceptable(alts)
     if fmt == "html":

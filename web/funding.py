@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from kg import formats
+
 from .documents import allow_any_origin
 from .linking import base, iri_term, per_build, rows, val
 from .money_flows import ALL_YEARS, all_flows, flows_involving, key_of, kinds, labelled, picture, years
@@ -149,4 +151,4 @@ def funding_csv():
                     f["thing"] or "", f["statement"] or "",
                     " ".join(f"{s['document']}#{s['locator'] or ''}" for s in f["sources"]),
                     f.get("part_of") or "", f.get("remainder_of") or ""])
-    return Response("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    return Response("\ufeff" + buf.getvalue(), content_type=formats.CSV.content_type)

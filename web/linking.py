@@ -252,13 +252,6 @@ def query_text(name: str) -> str:
 #: the comment ``# page`` closing a subquery that picks one page of items.
 #: Without ``page=`` it stays a comment, and the subquery picks them all.
 PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
-#: A line that ``run`` replaces with a ``VALUES`` block binding the query's
-#: parameters: the comment ``# parameters`` at the start of a subquery's
-#: WHERE group. Standard SPARQL evaluates a subquery before the bindings of
-#: the query around it, so a subquery that limits or filters by a parameter
-#: must bind it itself (a remote store binds parameters only in the outer
-#: group; Oxigraph's substitutions reach subqueries anyway).
-PARAMETERS_LINE = re.compile(r"(?m)^([ \t]*)# parameters\b.*$")
 #: A line that ``run`` replaces with ``filters``: triple patterns made by the
 #: caller from validated IRIs only (a class index's facet filters).
 FILTERS_LINE = re.compile(r"(?m)^([ \t]*)# filters\b.*$")
@@ -273,25 +266,13 @@ def named_node(iri: str) -> ox.NamedNode:
         raise NotFound(f"{iri!r} is not a valid IRI ({exc}), so nothing in the atlas has it.") from None
 
 
-def values_block(subs: dict) -> str:
-    """``VALUES (?a ?b) { (<iri> "text") }`` for the given terms, written by
-    pyoxigraph (IRIs are validated, literals escaped); never pasted text."""
-    names, cells = [], []
-    for var, value in subs.items():
-        if not isinstance(value, (ox.NamedNode, ox.Literal)):
-            raise ValueError(f"cannot bind {var} to {value!r}: only IRIs and literals")
-        names.append(str(var))
-        cells.append(str(value))
-    return f"VALUES ({' '.join(names)}) {{ ({' '.join(cells)}) }}" if names else ""
-
-
 def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "", **params):
     """Run a named query against the current build.
 
     ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
     named nodes; pyoxigraph terms are passed as they are), never pasted into
-    the text; a ``# parameters`` line of a subquery becomes a ``VALUES``
-    block of the same terms, written by pyoxigraph. ``tail`` is a fixed
+    the text (a remote store binds them with ``VALUES``: see
+    ``kg.remote.bind_values``). ``tail`` is a fixed
     clause built from validated numbers and whitelisted orderings only
     (``ORDER BY ... LIMIT n OFFSET m``). ``page=(limit, offset)`` fills the
     ``# page`` line of a query whose page is picked by a subquery (so that
@@ -311,12 +292,6 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
         subs[ox.Variable(key)] = value
     store = current_store()
     text = query_text(name)
-    if PARAMETERS_LINE.search(text) and not isinstance(store, OxigraphStore):
-        # Oxigraph's substitutions reach subqueries already, and a VALUES
-        # block there leads its planner astray (1 s instead of 5 ms for the
-        # claims of a small resource at a million triples): remote stores only.
-        block = values_block(subs)
-        text = PARAMETERS_LINE.sub(lambda m: m.group(1) + block, text)
     if filters:
         text, found = FILTERS_LINE.subn(lambda m: m.group(1) + filters, text)
         if not found:

@@ -16,6 +16,8 @@ import math
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from kg import formats
+
 from . import charts
 from .classes import by_importance, class_counts, class_index_url
 from .documents import allow_any_origin
@@ -267,7 +269,7 @@ def _class_index(iri: str, fmt: str):
         resp = Response(_csv([("id", "label", "type", "description")] +
                              [(i["iri"], i["label"], i["type"] or "", i["description"] or "")
                               for i in items]),
-                        content_type="text/csv; charset=utf-8")
+                        content_type=formats.CSV.content_type)
         fname = name.replace(":", "-") + ("-filtered" if filters or q else "") \
             + (f"-page{page}" if page > 1 else "") + ".csv"
         resp.headers["Content-Disposition"] = f'attachment; filename="{fname}"'

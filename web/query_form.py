@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
 
+from kg import formats
 from kg import queries as named_queries
 from kg.namespaces import CANONICAL_BASE, atlas_prefixes
 
-from . import negotiation as neg
 from .linking import href_for, public
 
 #: What the query page's editor holds before anything is run.
@@ -145,7 +145,7 @@ def render_page(op, reply: dict | None, elapsed: float | None) -> str:
     compact = compactor(settings)
     downloads, views, result, share = [], [], None, None
     if reply and reply.get("status") == 200:
-        table = neg.TABLES[reply["form"]]
+        table = formats.BY_FORM[reply["form"]]
         base_params = [("query", op.query)] + [(f"${k}", v) for k, v in op.params.items()] \
             + [("default-graph-uri", g) for g in op.default_graphs] \
             + [("named-graph-uri", g) for g in op.named_graphs]

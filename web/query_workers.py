@@ -10,9 +10,11 @@ Each worker:
 
 * opens the current build read-only (and reopens it when a new build is
   published: every request names the build it is for);
-* checks the query (``web.safety``: no SERVICE, FROM only of graphs held);
+* takes a request the web process has checked (``web.safety``: no SERVICE)
+  and negotiated (``web.query_request``), and refuses FROM of graphs not held;
 * runs it on Oxigraph with the requested dataset and bound parameters;
-* serialises the result with the row cap (``web.sparql_results``);
+* serialises the result in the chosen format with the row cap
+  (``web.sparql_results``);
 * runs without network access where the kernel allows (its own empty network
   namespace), as a second line of defence behind the SERVICE check;
 * has a capped address space (``KG_WORKER_MEMORY_MB``, default 4096), so a
@@ -53,8 +55,15 @@ CLONE_NEWUSER = 0x10000000
 
 
 class QueryTimeout(Exception):
+    """The query ran past its time limit (``limit`` seconds, the setting
+    ``field``) and was stopped."""
+
     #: Set once the killed worker's replacement is ready (``WorkerPool._replace``).
     replaced: threading.Event | None = None
+
+    def __init__(self, limit: float, field: str = "query_timeout"):
+        self.limit, self.setting = limit, Settings.variable(field)
+        super().__init__(f"past the {limit:g} s time limit ({self.setting})")
 
 
 class PoolBusy(Exception):
@@ -161,22 +170,22 @@ class _Engine:
                     "rows": [tuple(s) for s in result]}
         return {"status": 200, "triples": list(result)}
 
-    def handle(self, req: dict) -> dict:
-        if req.get("kind") == "page":
+    def handle(self, req) -> dict:
+        """Answer a page's query (a dict) or an endpoint request (a
+        ``QueryRequest``, already checked and negotiated in the web process)."""
+        if isinstance(req, dict):
             return self.handle_page(req)
-        from . import negotiation, safety
+        from kg import formats
+
+        from . import safety
         from . import sparql_results as out
 
         started = time.perf_counter()
-        prefixes = req.get("prefixes") or {}
-        try:
-            checked = safety.check_query(req["query"], req["base_iri"], prefixes)
-        except safety.Refused as refusal:
-            return _error(refusal.status, refusal.message)
-        store = self.store(req["store"])
+        prefixes = dict(req.prefixes)
+        store = self.store(req.store)
 
         # FROM / FROM NAMED may only name graphs held here: never fetched.
-        unknown = [g for g in (*checked.from_graphs, *checked.from_named) if g not in self._graphs]
+        unknown = [g for g in req.from_graphs if g not in self._graphs]
         if unknown:
             return _error(400, (
                 "FROM/FROM NAMED may only name graphs this store holds; it never fetches "
@@ -185,36 +194,32 @@ class _Engine:
 
         import pyoxigraph as ox
 
-        defaults, named = req["default_graphs"], req["named_graphs"]
         kwargs = {
-            "base_iri": req["base_iri"],
+            "base_iri": req.base_iri,
             # The protocol's dataset replaces the query's FROM clauses; a
             # graph the store does not hold is simply empty. Without either,
             # the default graph is the union of every graph.
-            "default_graph_uris": defaults,
-            "named_graph_uris": named,
-            "union_default": not (defaults or named or checked.has_dataset),
+            "default_graph_uris": list(req.default_graphs),
+            "named_graph_uris": list(req.named_graphs),
+            "union_default": req.union_default,
             # Predeclared prefixes; a query's own PREFIX declarations win.
             "prefixes": prefixes,
         }
         subs = {}
-        for name, kind, value in req.get("substitutions") or ():
+        for name, kind, value in req.substitutions:
             subs[ox.Variable(name)] = ox.NamedNode(value) if kind == "iri" else ox.Literal(value)
         if subs:
             kwargs["substitutions"] = subs
 
         try:
-            result = store.query(req["query"], **kwargs)
+            result = store.query(req.query, **kwargs)
             form = ("ASK" if isinstance(result, ox.QueryBoolean)
-                    else "SELECT" if isinstance(result, ox.QuerySolutions) else "CONSTRUCT")
-            key = req["formats"].get(form)
-            if key is None:
-                return _error(406, (
-                    f"None of the media types asked for (Accept: {req.get('accept') or '*/*'}"
-                    + (f"; format={','.join(req['format_values'])}" if req.get("format_values") else "")
-                    + f") can be produced for a {form if form != 'CONSTRUCT' else 'CONSTRUCT/DESCRIBE'}"
-                    " query. Available: " + negotiation.describe(negotiation.TABLES[form]) + "."))
-            max_rows = req["max_rows"]
+                    else "SELECT" if isinstance(result, ox.QuerySolutions)
+                    else "DESCRIBE" if req.form == "DESCRIBE" else "CONSTRUCT")
+            key = req.format
+            if formats.BY_KEY[key] not in formats.BY_FORM[form]:  # the text's form was misread
+                return _error(406, f"A {form} query cannot be answered as {formats.BY_KEY[key].label}.")
+            max_rows = req.max_rows
             reply = {"status": 200, "headers": {}, "form": form, "format": key}
             if isinstance(result, ox.QueryBoolean):
                 value = bool(result)
@@ -241,7 +246,7 @@ class _Engine:
                     reply["body"] = out.graph(triples, key, prefixes)
                 reply["rows"], reply["truncated"] = len(triples), truncated
         except SyntaxError as exc:
-            refusal = safety.refusal_for(exc, req["query"])
+            refusal = safety.refusal_for(exc, req.query)
             return _error(refusal.status, refusal.message)
         except RuntimeError as exc:
             message = str(exc)
@@ -252,7 +257,7 @@ class _Engine:
                     "built-in functions and XSD casts, and no extension functions."))
             if subs and ("substitut" in message.lower() or "projection" in message.lower()):
                 return _error(400, (
-                    f"The parameters ({', '.join('$' + n for n, _, _ in req['substitutions'])}) "
+                    f"The parameters ({', '.join('$' + n for n, _, _ in req.substitutions)}) "
                     f"cannot be bound: {exc}. A bound variable must appear in the SELECT clause."))
             raise
         except OSError as exc:
@@ -457,13 +462,13 @@ class WorkerPool:
         self._jobs.put(("reap", worker, ready))
         return ready
 
-    def run(self, request: dict, timeout: float, wait: float) -> dict:
+    def run(self, request, timeout: float, wait: float | None = None) -> dict:
         """Run one request on an idle worker within ``timeout`` seconds.
 
-        Waits up to ``wait`` seconds for a worker to come free (PoolBusy
-        otherwise); kills the worker and raises QueryTimeout when it does not
-        answer in time."""
-        deadline = time.monotonic() + wait
+        Waits up to ``wait`` seconds (default: ``timeout``) for a worker to
+        come free (PoolBusy otherwise); kills the worker and raises
+        QueryTimeout when it does not answer in time."""
+        deadline = time.monotonic() + (timeout if wait is None else wait)
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -476,7 +481,7 @@ class WorkerPool:
         try:
             worker.conn.send(request)
             if not worker.conn.poll(timeout):
-                stopped = QueryTimeout()
+                stopped = QueryTimeout(timeout)
                 stopped.replaced = self._replace(worker)
                 raise stopped
             reply = worker.conn.recv()

@@ -71,6 +71,9 @@ class CheckedQuery:
     #: IRIs of FROM and FROM NAMED in the query text (resolved).
     from_graphs: tuple[str, ...]
     from_named: tuple[str, ...]
+    #: SELECT, ASK, CONSTRUCT or DESCRIBE: the first keyword after the
+    #: prologue (None when it is none of them: the engine's parse says why).
+    form: str | None = None
 
     @property
     def has_dataset(self) -> bool:
@@ -294,7 +297,7 @@ def _check(text: str, base_iri: str | None, prefixes: tuple) -> CheckedQuery:
             raise _refusal_for_malformed(text, exc, toks) from None
     if first in UPDATE_KEYWORDS:
         raise Refused(403, UPDATE_REFUSED)
-    return CheckedQuery(defaults, named)
+    return CheckedQuery(defaults, named, first if first in FORM_KEYWORDS else None)
 
 
 @lru_cache(maxsize=1024)

@@ -4,7 +4,7 @@
   ``POST application/sparql-query``, with ``default-graph-uri`` and
   ``named-graph-uri`` (graphs the store holds; an unknown one is empty).
 * Results negotiated by ``Accept`` (q-values) or the ``format`` parameter
-  (``web.negotiation``); 406 when nothing acceptable can be produced;
+  (``kg.formats``); 406 when nothing acceptable can be produced;
   ``Vary: Accept`` on every response.
 * ``GET /sparql`` without a query: the service description as RDF, or the
   query page for a browser.
@@ -35,18 +35,21 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kg import formats
 from kg.namespaces import PREFIXES, atlas_prefixes
+from kg.remote import StoreUnavailable
 
-from . import negotiation as neg
 from .bodies import too_large_message
 from .cache import ENVIRON_KEY as CACHE_ENVIRON_KEY
 from .cache import MAX_AGE, etag, get_cache
 from .fairness import TooManyRequests, client_address
 from .graph import current_graph
+from . import query_request
 from .linking import public
 from .query_workers import PoolBusy, QueryTimeout, WorkerCrashed, get_pool
 from .query_form import editor_text, endpoint_url, example_queries, render_page  # noqa: F401  (the page's part)
-from .remote_query import run_remote
+from .remote_query import RemoteExecutor
+from .safety import Refused
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("kg.sparql")
@@ -66,17 +69,8 @@ CORS_HEADERS = {
 QUERY_TYPES = ("application/sparql-query",)
 FORM_TYPE = "application/x-www-form-urlencoded"
 UPDATE_TYPE = "application/sparql-update"
-RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
-             "application/n-quads", "application/trig", "text/n3"}
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _settings():
@@ -119,7 +113,7 @@ class Operation:
 def _check_charset() -> None:
     charset = request.mimetype_params.get("charset")
     if charset and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise ProtocolError(415, (
+        raise Refused(415, (
             f"Unsupported charset {charset!r}: send the request body as UTF-8 "
             "(Content-Type: ...; charset=utf-8)."))
 
@@ -129,7 +123,7 @@ def _read_body() -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"The request body is not valid UTF-8 ({exc}).") from None
+        raise Refused(400, f"The request body is not valid UTF-8 ({exc}).") from None
 
 
 def read_operation() -> Operation:
@@ -143,14 +137,14 @@ def read_operation() -> Operation:
     updates: list[str] = list(request.args.getlist("update"))
     if request.method == "POST":
         mimetype = request.mimetype
-        if ("graph" in request.args or "default" in request.args or mimetype in RDF_TYPES):
-            raise ProtocolError(403, (
+        if ("graph" in request.args or "default" in request.args or mimetype in formats.RDF_MEDIA_TYPES):
+            raise Refused(403, (
                 "This endpoint is read-only: Graph Store Protocol writes are not accepted, "
                 "and the data was not changed."))
         if mimetype == UPDATE_TYPE:
-            raise ProtocolError(403, _update_refused())
+            raise Refused(403, _update_refused())
         if not mimetype:
-            raise ProtocolError(400, (
+            raise Refused(400, (
                 "POST without a Content-Type: send the query as "
                 "application/x-www-form-urlencoded (query=...) or as application/sparql-query."))
         _check_charset()
@@ -161,23 +155,23 @@ def read_operation() -> Operation:
             updates += form.getlist("update")
         elif mimetype in QUERY_TYPES:
             if queries:
-                raise ProtocolError(400, (
+                raise Refused(400, (
                     "The query was sent twice: in the body (application/sparql-query) and as a "
                     "query parameter. Send it once."))
             queries = [_read_body()]
         else:
-            raise ProtocolError(415, (
+            raise Refused(415, (
                 f"Unsupported Content-Type {mimetype!r}: send the query as "
                 "application/x-www-form-urlencoded (query=...) or as application/sparql-query."))
     if updates:
-        raise ProtocolError(403, _update_refused())
+        raise Refused(403, _update_refused())
     if len(queries) > 1:
-        raise ProtocolError(400, (
+        raise Refused(400, (
             f"{len(queries)} query parameters were given; send exactly one query."))
     if queries:
         op.query = queries[0]
         if not op.query.strip():
-            raise ProtocolError(400, "The query is empty.")
+            raise Refused(400, "The query is empty.")
     for source in params:
         op.default_graphs += source.getlist("default-graph-uri")
         op.named_graphs += source.getlist("named-graph-uri")
@@ -192,7 +186,7 @@ def read_operation() -> Operation:
         _check_iri(graph, "default-graph-uri/named-graph-uri")
     for name, value in op.params.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ProtocolError(400, f"Bad parameter name ${name}: use a SPARQL variable name.")
+            raise Refused(400, f"Bad parameter name ${name}: use a SPARQL variable name.")
         value = value.strip()
         if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
             op.substitutions.append((name, "literal", value[1:-1]))
@@ -212,7 +206,7 @@ def _check_iri(value: str, what: str) -> None:
     try:
         ox.NamedNode(value)
     except ValueError as exc:
-        raise ProtocolError(400, f"{what}: {value!r} is not a valid absolute IRI ({exc}).") from None
+        raise Refused(400, f"{what}: {value!r} is not a valid absolute IRI ({exc}).") from None
 
 
 def _update_refused() -> str:
@@ -236,7 +230,7 @@ def endpoint():
             {"Allow": "GET, POST, HEAD, OPTIONS"})
     try:
         op = read_operation()
-    except ProtocolError as exc:
+    except Refused as exc:
         return text_response(exc.status, exc.message)
     if op.query is None:
         if request.method == "POST":
@@ -257,36 +251,24 @@ def graph_store_write():
 
 def run_query(op: Operation) -> Response:
     settings = _settings()
-    try:
-        formats = {form: neg.choose(table, request.headers.get("Accept"), op.format_values)
-                   for form, table in neg.TABLES.items()}
-    except neg.UnknownFormat as exc:
-        return text_response(406, str(exc))
-    keys = {form: (f.key if f else None) for form, f in formats.items()}
     graph = current_graph()
     remote = graph.remote  # a remote store (KG_STORE_QUERY) instead of the embedded build
     store_path = None if remote else os.path.join(graph.target(), "store")
-    req = {
-        "query": op.query,
-        "store": store_path,
-        "base_iri": endpoint_url(settings),
-        "default_graphs": op.default_graphs,
-        "named_graphs": op.named_graphs,
-        "substitutions": op.substitutions,
-        "formats": keys,
-        "accept": request.headers.get("Accept", ""),
-        "format_values": op.format_values,
-        "max_rows": settings.max_rows,
-        "prefixes": atlas_prefixes(settings.base),
-    }
-    wants_html = any(keys.values()) and all(k == "html" for k in keys.values() if k)
+    accept = request.headers.get("Accept")
+    try:
+        req = query_request.make(op, accept, base_iri=endpoint_url(settings), max_rows=settings.max_rows,
+                                 prefixes=atlas_prefixes(settings.base), store=store_path)
+    except Refused as refusal:
+        if refusal.status != 406 and _wants_html(accept, op.format_values):
+            reply = {"status": refusal.status, "error": refusal.message}
+            return Response(render_page(op, reply, None), status=refusal.status,
+                            content_type="text/html; charset=utf-8")
+        return text_response(refusal.status, refusal.message)
     # Read-only between builds: a non-HTML answer is cached per build and
-    # normalised request (web.cache), and revalidated by its ETag.
+    # request (web.cache), and revalidated by its ETag.
     cache_key = None
-    if remote is None and "html" not in keys.values():
-        cache_key = (os.path.dirname(store_path), op.query, tuple(op.default_graphs), tuple(op.named_graphs),
-                     tuple(op.substitutions), tuple(sorted(keys.items(), key=lambda kv: kv[0])),
-                     settings.max_rows, req["base_iri"])
+    if remote is None and req.format != "html":
+        cache_key = (os.path.dirname(store_path), req)
         tag = etag(cache_key)
         if request.if_none_match.contains_weak(tag.strip('"')):
             return Response(status=304, headers=_validators(tag))
@@ -299,30 +281,30 @@ def run_query(op: Operation) -> Response:
             return Response(body, status=200, content_type=content_type,
                             headers={**stored, "X-Cache": "hit"})
     started = time.perf_counter()
-    pool = None if remote else get_pool(settings)
+    executor = RemoteExecutor(remote) if remote else get_pool(settings)
     who = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
                          settings.trusted_proxies)
     try:
         with current_app.extensions["kg_limits"].slot(who) as ticket:
             try:
-                if pool is None:
-                    reply = run_remote(req, remote, settings.query_timeout)
-                else:
-                    reply = pool.run(req, timeout=settings.query_timeout, wait=settings.query_timeout)
+                reply = executor.run(req, timeout=settings.query_timeout)
             except (QueryTimeout, WorkerCrashed) as exc:
                 ticket.hold_until(exc.replaced)
                 raise
     except TooManyRequests as exc:
         reply = {"status": 429, "error": exc.message,
                  "headers": {"Retry-After": str(exc.retry_after)}}
-    except QueryTimeout:
+    except QueryTimeout as exc:
         reply = {"status": 503, "error": (
-            f"Query exceeded the {settings.query_timeout:g} s time limit (KG_QUERY_TIMEOUT) "
+            f"Query exceeded the {exc.limit:g} s time limit ({exc.setting}) "
             "and was stopped. Make it more selective (fewer unbound patterns, a LIMIT), "
-            "or ask the operator to raise KG_QUERY_TIMEOUT.")}
+            f"or ask the operator to raise {exc.setting}.")}
+    except StoreUnavailable as exc:
+        reply = {"status": 503, "error": f"Service unavailable: {exc}. Try again in a moment.",
+                 "headers": {"Retry-After": "5"}}
     except PoolBusy:
         reply = {"status": 503, "error": (
-            f"All {pool.size} query workers are busy; try again in a moment."),
+            f"All {executor.size} query workers are busy; try again in a moment."),
             "headers": {"Retry-After": "1"}}
     except WorkerCrashed as exc:
         first_line = next((line for line in op.query.splitlines() if line.strip()), "")[:200]
@@ -347,12 +329,12 @@ def run_query(op: Operation) -> Response:
         if reply.get("truncated"):
             headers["X-Truncated"] = "true"
             headers["X-Row-Limit"] = str(settings.max_rows)
-    if reply.get("format") == "html" or (status != 200 and wants_html):
+    if req.format == "html":
         return Response(render_page(op, reply, elapsed), status=status, headers=headers,
                         content_type="text/html; charset=utf-8")
     if status != 200:
         return text_response(status, reply["error"], headers)
-    fmt = neg.BY_KEY[reply["format"]]
+    fmt = formats.BY_KEY[req.format]
     if cache_key is not None:
         body = reply["body"]
         body = body.encode("utf-8") if isinstance(body, str) else body
@@ -363,6 +345,15 @@ def run_query(op: Operation) -> Response:
         headers.update(_validators(tag))
         headers["X-Cache"] = "miss"
     return Response(reply["body"], status=200, headers=headers, content_type=fmt.content_type)
+
+
+def _wants_html(accept: str | None, format_values) -> bool:
+    """Whether a refused query's words go on the query page (a browser's
+    request) rather than in plain text."""
+    try:
+        return getattr(formats.choose(formats.SELECT, accept, format_values), "key", None) == "html"
+    except formats.UnknownFormat:
+        return False
 
 
 def _validators(tag: str) -> dict:
@@ -438,13 +429,13 @@ def service_description(settings) -> list:
 def describe_or_page(op: Operation) -> Response:
     settings = _settings()
     try:
-        fmt = neg.choose(neg.DESCRIPTION_FORMATS, request.headers.get("Accept"), op.format_values)
-    except neg.UnknownFormat as exc:
+        fmt = formats.choose(formats.GRAPH, request.headers.get("Accept"), op.format_values)
+    except formats.UnknownFormat as exc:
         return text_response(406, str(exc))
     if fmt is None:
         return text_response(406, (
             "None of the media types asked for can be produced for the service description. "
-            f"Available: {neg.describe(neg.DESCRIPTION_FORMATS)}."))
+            f"Available: {formats.describe(formats.GRAPH)}."))
     if fmt.key == "html":
         return Response(render_page(op, None, None), content_type="text/html; charset=utf-8")
     from .sparql_results import graph as write_graph

@@ -18,15 +18,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg import formats
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-RDF_WRITERS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
-}
 
 
 def take(iterator, max_rows: int) -> tuple[list, bool]:
@@ -163,6 +159,6 @@ def boolean(value: bool, key: str) -> bytes:
 
 
 def graph(triples, key: str, prefixes: dict[str, str]) -> bytes:
-    fmt = RDF_WRITERS[key]
+    fmt = formats.BY_KEY[key].rdf
     return ox.serialize(triples, format=fmt,
                         prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None)
