@@ -16,6 +16,7 @@ from collections import Counter
 from urllib.parse import unquote
 
 import pytest
+from markupsafe import escape
 
 from .conftest import http_request
 from .test_browser import CHROMIUM_ARGS, SHOTS, Tab, browser  # noqa: F401  (fixture)
@@ -123,10 +124,18 @@ def test_json_and_csv_hold_the_same_flows(live_server):
     ("programme=nowhere", "programme"), ("kind=bogus", "kind"), ("year=1999-00", "year"),
     ("programme=vanguards&kind=planned", "kind")])
 def test_bad_parameters_get_400(live_server, query, word):
-    for path in ("/-/funding.json?", "/-/funding.csv?", "/-/funding?"):
-        status, _h, body = get(live_server, path + query)
+    """Each route says what is wrong in its own format: a page, a JSON error, a line of text."""
+    answers = {}
+    for path, mime in (("/-/funding.json?", "application/json"), ("/-/funding.csv?", "text/plain"),
+                       ("/-/funding?", "text/html")):
+        status, headers, body = get(live_server, path + query)
         assert status == 400, (path, query, status)
-        assert word in body
+        assert headers["content-type"].startswith(mime), (path, headers["content-type"])
+        assert body.count(word + ": ") == 1, body
+        answers[mime] = body
+    message = json.loads(answers["application/json"])["error"]
+    assert answers["text/plain"] == message + "\n"
+    assert str(escape(message)) in answers["text/html"]
 
 
 def _overlaps(a, b, slack=0.5):

@@ -199,3 +199,49 @@ def test_pilots_and_pioneers_end_at_their_derived_planned_end(live_server):
     svg = svg[:svg.index("</svg>")]
     groups = {re.search(r"<title>([^:<]+):", g).group(1): g for g in svg.split('<g class="programme">')[1:]}
     assert 'class="open-end"' not in groups["Integrated care pilots"]
+
+
+def _home_ends(server) -> dict[str, str]:
+    """The home page's programme table: each programme's End cell, as markup."""
+    table = html(server, "/")
+    table = table[table.index('<table class="programmes'):]
+    table = table[:table.index("</table>")]
+    ends = {}
+    for row in table.split("<tr>")[2:]:  # after the head
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ends[re.sub(r"<[^>]+>", "", cells[0]).strip()] = cells[3].strip()
+    return ends
+
+
+def test_home_table_writes_each_end_as_its_programme_page_does(live_server):
+    """The derived planned ends read at their precision with the planned mark,
+    as on the programme pages; a programme with no end recorded reads as ongoing."""
+    ends = _home_ends(live_server)
+    assert ends["Integrated care pilots"] == "2011-03 (planned end)"
+    assert ends["Integrated care and support pioneers"] == "2018 (planned end)"
+    assert "2011-03-31" not in ends["Integrated care pilots"] and "2018-10-31" not in ends["Integrated care and support pioneers"]
+    for running in ("Better Care Fund", "Integrated care systems"):
+        assert ends[running] == '<strong class="ongoing">no end recorded</strong>', running
+    for name, key in (("Integrated care pilots", "integrated-care-pilots"), ("Vanguard programme", "vanguards"),
+                      ("Better Care Fund", "better-care-fund")):
+        page = html(live_server, f"/id/programme/{key}")
+        when = re.search(r"<dt>When</dt><dd>(.*?)</dd>", page, re.S).group(1)
+        assert re.sub(r"\s+", " ", when).split(" to ", 1)[1].startswith(ends[name]), (name, when)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 400])
+def test_home_programme_table_in_the_browser(browser, live_server, width):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": SCREEN})
+    page = context.new_page()
+    try:
+        assert page.goto(live_server.url + "/").status == 200
+        row = page.locator("table.programmes tr", has_text="Integrated care pilots")
+        assert row.is_visible()
+        text = row.inner_text()
+        assert "2011-03 (planned end)" in text and "2011-03-31" not in text, text
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"home-{width}.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,12 +1,12 @@
 """A small in-process cache of successful ``/sparql`` responses.
 
 The graph is read-only between builds, so the answer to a query depends only
-on the build that is published and on the normalised request: the query
-text, the default/named graph URIs, the bound parameters, the media types
-chosen for each query form and the row cap. That tuple, prefixed with the
-build folder (``CurrentGraph.target()``, which changes on every build), is
-the cache key; a new build therefore never sees an older build's entries,
-which simply age out.
+on the build that is published and on the request as the endpoint made it
+(``web.query_request.QueryRequest``: the query text, the default/named graph
+URIs, the bound parameters, the format chosen and the row cap). That request,
+prefixed with the build folder (``CurrentGraph.target()``, which changes on
+every build), is the cache key; a new build therefore never sees an older
+build's entries, which simply age out.
 
 * Only 200 responses with a serialised body are stored, with the headers
   that describe them (``X-Rows``, and ``X-Truncated``/``X-Row-Limit`` for a

@@ -52,12 +52,17 @@ def view_from_request() -> tuple[dict, str, list[dict]]:
     return picture(flows, kind, None if year == ALL_YEARS else year), programme, flows
 
 
-def _error(e: BadParameter, fmt: str):
-    if fmt == "html":
-        abort(400, description=str(e))
-    if fmt == "json":
-        return Response(json.dumps({"error": str(e)}), 400, mimetype="application/json")
-    return Response(str(e) + "\n", 400, mimetype="text/plain")
+def checked_view(fmt: str) -> tuple[dict, str, list[dict]]:
+    """``view_from_request``, or a 400 naming the bad parameter in the
+    route's own format (``html``, ``json`` or ``csv``)."""
+    try:
+        return view_from_request()
+    except BadParameter as e:
+        if fmt == "html":
+            abort(400, description=str(e))
+        if fmt == "json":
+            abort(Response(json.dumps({"error": str(e)}), 400, mimetype="application/json"))
+        abort(Response(str(e) + "\n", 400, mimetype="text/plain"))
 
 
 @per_build
@@ -81,10 +86,7 @@ def bcf_pooled() -> list[dict]:
 
 @bp.get("/-/funding")
 def funding():
-    try:
-        pic, programme, flows = view_from_request()
-    except BadParameter as e:
-        return _error(e, "html")
+    pic, programme, flows = checked_view("html")
     programmes = sorted({(key_of(f["programme"].value), f["programme"].text) for f in all_flows() if f["programme"]},
                         key=lambda p: p[1].lower())
     by_programme: dict[str, list[dict]] = {}
@@ -134,19 +136,13 @@ CSV_FIELDS = ["funder", "recipient", "amount", "period", "kind", "thing", "state
 
 @bp.get("/-/funding.json")
 def funding_json():
-    try:
-        pic, _programme, _flows = view_from_request()
-    except BadParameter as e:
-        return _error(e, "json")
+    pic, _programme, _flows = checked_view("json")
     return Response(json.dumps(as_data(pic), indent=1), mimetype="application/json")
 
 
 @bp.get("/-/funding.csv")
 def funding_csv():
-    try:
-        pic, _programme, _flows = view_from_request()
-    except BadParameter as e:
-        return _error(e, "csv")
+    pic, _programme, _flows = checked_view("csv")
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_FIELDS)

@@ -183,13 +183,10 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
     items = statements(programme)
     pairs = targets_and_outcomes(programme)
     latest = max((it["end"] for it in items.values() if it["end"]), default=None)
-    start, end = (val(r["start"]), val(r["end"])) if r else (None, None)
-    if end and r["endPrecision"] is not None:
-        end = end[:{"year": 4, "month": 7}.get(val(r["endPrecision"]), 10)]  # no finer than known
     return {
         "sentence": first_sentence(description),
         "type": val(r["typeLabel"]) if r else None,
-        "start": start, "end": end, "latest": latest, "end_kind": val(r["endKind"]) if r else None,
+        "start": val(r["start"]) if r else None, "end": end_shown(r) if r else None, "latest": latest,
         "first_event": val(r["firstEvent"]) if r else None,
         "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
         "sites": int(r["sites"].value) if r else 0,
@@ -205,17 +202,36 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
     }
 
 
+#: Characters of an ISO date a precision keeps (the build writes whole days).
+DATE_CHARS = {"year": 4, "month": 7}
+
+
+def end_shown(r) -> str | None:
+    """A programme's end as its pages write it, from a row with ``end``,
+    ``endPrecision`` and ``endKind``: no finer than known, with its kind
+    ("2011-03 (planned end)" for a derived planned end); None when no end is
+    recorded, which the pages show as ongoing."""
+    end = val(r["end"])
+    if not end:
+        return None
+    end = end[:DATE_CHARS.get(val(r["endPrecision"]), 10)]
+    kind = val(r["endKind"])
+    return f"{end} ({kind} end)" if kind else end
+
+
 PROGRAMME = IA_NS + "Programme"
 
 
 def programme_dates() -> list[dict]:
+    """Every programme with its dates: ``end`` as the build wrote it (a day,
+    for drawing), ``end_shown`` as the pages write it."""
     out = []
     for r in rows("page-programmes"):
         out.append({
             "iri": r["programme"].value, "href": href_for(r["programme"].value),
             "label": val(r["label"]) or curie(r["programme"].value),
             "type": val(r["typeLabel"]),
-            "start": val(r["start"]), "end": val(r["end"]),
+            "start": val(r["start"]), "end": val(r["end"]), "end_shown": end_shown(r),
             "first_event": val(r["firstEvent"]), "last_event": val(r["lastEvent"]),
         })
     out.sort(key=lambda p: (p["start"] or p["first_event"] or "9999", p["label"].lower()))

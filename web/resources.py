@@ -416,7 +416,7 @@ def lineage_table(programmes: list[dict], edges: list[tuple], focus: str) -> lis
             "direction": "before" if f == focus else "after",
             "subject": iri_term(f, info.get(f, {}).get("label")), "relation": label or curie(_rel),
             "object": iri_term(t, info.get(t, {}).get("label")),
-            "start": p.get("start"), "end": p.get("end"), "first_event": p.get("first_event"),
+            "start": p.get("start"), "end": p.get("end_shown"), "first_event": p.get("first_event"),
         })
     out.sort(key=lambda r: (r["direction"] != "before", r["start"] or r["first_event"] or "9999"))
     return out
