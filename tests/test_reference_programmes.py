@@ -368,36 +368,39 @@ def test_multi_programme_sites_names_method_and_sourced_inputs(store):
         assert r["programmeA"] != r["programmeB"]
         assert r["inputSource"] is not None and r["inputLocator"].value, r["input"].value
         key = tuple(sorted((r["siteA"].value.rsplit("/", 1)[-1], r["siteB"].value.rsplit("/", 1)[-1])))
-        link = links.setdefault(key, {"method": r["method"].value, "inputs": set(), "sources": set()})
+        link = links.setdefault(key, {"methods": set(), "inputs": set(), "sources": set()})
+        link["methods"].add(r["method"].value.split(":")[0])
         link["inputs"].add(r["input"].value.rsplit("/", 1)[-1])
         link["sources"].add(r["inputSourceLabel"].value)
     assert len(links) >= 20
-    # Joined by code wherever codes exist; matched by name only where they do not, and saying so.
-    assert {l["method"].split(":")[0] for l in links.values()} == {"joined by ODS code", "matched by area name"}
+    # Joined by code wherever codes exist; matched by name only where they do
+    # not (none is left since every linked area has its code), never both.
+    assert all(l["methods"] == {"joined by ODS code"} or l["methods"] == {"matched by area name"}
+               for l in links.values()), [k for k, l in links.items() if len(l["methods"]) > 1]
+    assert any(l["methods"] == {"joined by ODS code"} for l in links.values())
     # A 2009 pilot that became a vanguard: the pilot's primary care trust passed its area to a CCG of the vanguard.
     principia = links[("pilot-principia", "vanguard-principia-partners-in-health")]
-    assert principia["method"].startswith("joined by ODS code")
+    assert principia["methods"] == {"joined by ODS code"}
     assert {"ds-04n", "c1-ods-nhs-rushcliffe-ccg"} <= principia["inputs"]
     northumbria = links[("pilot-northumbria", "vanguard-northumbria-foundation-group")]
-    assert northumbria["method"].startswith("joined by ODS code")
+    assert northumbria["methods"] == {"joined by ODS code"}
     assert "c4-code-northumbria-healthcare-nhs-foundation-trust" in northumbria["inputs"]
     # A pioneer that became a vanguard: both sides name the same coded CCGs.
     fylde = links[("pioneer-fylde-coast", "vanguard-fylde-coast")]
-    assert fylde["method"].startswith("joined by ODS code")
+    assert fylde["methods"] == {"joined by ODS code"}
     assert {"c1-ods-nhs-blackpool-ccg", "c1-ods-nhs-fylde-and-wyre-ccg"} <= fylde["inputs"]
     for pair in (("pioneer-wakefield", "vanguard-connecting-care-wakefield"),
                  ("pioneer-south-somerset", "vanguard-south-somerset-symphony"),
                  ("pioneer-airedale-wharfedale-craven", "vanguard-airedale-and-partners")):
-        assert links[pair]["method"].startswith("joined by ODS code"), pair
+        assert links[pair]["methods"] == {"joined by ODS code"}, pair
     # Vanguards inside a first-wave accountable care system.
     for pair in (("acs-blackpool-and-fylde-coast", "vanguard-fylde-coast"),
                  ("acs-dorset", "vanguard-developing-one-nhs-in-dorset"),
                  ("acs-nottinghamshire", "vanguard-mid-nottinghamshire-better-together")):
-        assert links[pair]["method"].startswith("joined by ODS code"), pair
-    # Where a pilot's lead has no code, the name match stays and says why.
+        assert links[pair]["methods"] == {"joined by ODS code"}, pair
+    # Torbay's pilot, once matched by name, is joined by its area's codes.
     torbay = links[("pilot-torbay", "pioneer-south-devon-and-torbay")]
-    assert torbay["method"].startswith("matched by area name: no ODS code")
-    assert "p34-pilots-announced" in torbay["inputs"]
+    assert torbay["methods"] == {"joined by ODS code"}
 
 
 def test_derived_links_are_derived_not_stated(store):
