@@ -21,7 +21,6 @@ from .linking import base, context_url, prefixes_for
 
 #: Representations of a resource (and the ontology, VoID), by key.
 FORMATS = {f.key: f for f in formats.DOCUMENT}
-RDF_EXTS = tuple(k for k in FORMATS if k != "html")
 
 
 def content_type(ext: str) -> str:
