@@ -138,6 +138,53 @@ def test_every_code_has_a_source_document(store):
     assert int(counts[0]["n"]) > 300
 
 
+def ons_code_files(store):
+    """Each ONS (E54) code held by a footprint or board, with its holder, its period and the files behind
+    it; a file is its GitHub repository where the document has one (copies in one repository are not
+    independent of each other), or else the document."""
+    found = select(store, """
+        SELECT ?holder ?code ?from ?doc ?url ?wording WHERE {
+          ?holder adms:identifier ?a . { ?holder a ia:StpFootprint } UNION { ?holder a ia:IntegratedCareBoard }
+          ?a ia:code/skos:inScheme/rdfs:label "ONS geography codes"@en ; skos:notation ?code .
+          ?s ia:statementOf ?a ; prov:wasDerivedFrom ?ref . ?ref ia:source ?doc .
+          OPTIONAL { ?s schema:validFrom ?from } OPTIONAL { ?doc schema:url ?url } OPTIONAL { ?ref ia:periodWording ?wording } }""")
+    codes = defaultdict(lambda: {"files": set(), "years": set()})
+    for r in found:
+        entry = codes[(r["holder"], r["code"])]
+        entry["from"] = r["from"]
+        url = r["url"] or ""
+        entry["files"].add("/".join(url.split("/")[3:5]) if url.startswith("https://github.com/") else r["doc"])
+        if r["wording"] and r["wording"].startswith("as at "):
+            entry["years"].add(int(r["wording"].split()[4]))  # "as at 1 April 2019 (datasets.md)"
+    return codes
+
+
+def test_every_ons_code_is_cross_checked_in_a_second_independent_file(store):
+    codes = ons_code_files(store)
+    assert len(codes) >= 44 + 42
+    single = {code for (_h, code), e in codes.items() if len(e["files"]) < 2}
+    # Only the codes of April 2026, which one file gives, rest on a single file.
+    assert single == {code for (_h, code), e in codes.items() if e["from"] == "2026-04-01"}
+    assert "jtrim-ons/ons-lookups" in codes[(ID + "stp-footprint/west-north-and-east-cumbria", "E54000047")]["files"]
+
+
+def test_footprints_recoded_before_april_2020_held_their_codes_one_after_the_other(store):
+    codes = ons_code_files(store)
+    by_footprint = defaultdict(dict)
+    for (holder, code), e in codes.items():
+        if "/stp-footprint/" in holder:
+            by_footprint[holder][code] = e["years"]
+    recoded = {h: c for h, c in by_footprint.items() if len(c) == 2}
+    assert {h.rsplit("/", 1)[1] for h in recoded} == {
+        "west-yorkshire-and-harrogate", "humber-coast-and-vale", "surrey-heartlands", "sussex-and-east-surrey",
+        "cumbria-and-north-east"}
+    for holder, pair in recoded.items():
+        (old, old_years), (new, new_years) = sorted(pair.items())
+        assert old_years and new_years and max(old_years) < min(new_years), (holder, pair)  # never listed together
+    assert recoded[ID + "stp-footprint/west-yorkshire-and-harrogate"] == {"E54000005": {2017, 2018, 2019},
+                                                                         "E54000054": {2020}}
+
+
 def test_no_two_organisations_hold_one_code_at_the_same_time(store):
     held = select(store, """
         SELECT ?holder ?code ?from ?through WHERE {
