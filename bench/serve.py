@@ -339,7 +339,8 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
                    mb(a["rss_peak"] - a["rss_before"]), mb(b["rss_peak"] - b["rss_before"]),
                    ratio(max(a["rss_peak"] - a["rss_before"], 1), max(b["rss_peak"] - b["rss_before"], 1),
                          higher_is_better=False, words=("less", "more"))))
-    out.append(Row(f"{size}: server memory after the run", mb(raw["atlas_rss"]), mb(raw["oxigraph_rss"]),
+    out.append(Row(f"{size}: server memory after the run (proportional set size of all its processes)",
+                   mb(raw["atlas_rss"]), mb(raw["oxigraph_rss"]),
                    ratio(raw["atlas_rss"], raw["oxigraph_rss"], higher_is_better=False,
                          words=("less", "more"))))
     a, b = raw["atlas_flood"]["calm"], raw["oxigraph_flood"]["calm"]
@@ -369,12 +370,14 @@ def goals(raw: dict, queries: list[Query]) -> list[str]:
     for q in queries:
         if q.kind != "cheap":
             continue
-        ev = raw["atlas"][q.name].rps
+        ev, peer = raw["atlas"][q.name].rps, raw["oxigraph"][q.name].rps
         cached = raw["atlas"].get(q.name + "+cached")
-        lines.append(f"cheap query '{q.title}': {ev:,.0f} req/s evaluated, "
-                     f"{cached.rps:,.0f} from the cache; goal 3,000 req/s: "
-                     f"{'met' if max(ev, cached.rps) >= 3000 else 'not met'}"
-                     f"{' (from the cache)' if ev < 3000 <= cached.rps else ''}")
+        lines.append(f"cheap query '{q.title}', evaluated: {ev:,.0f} req/s, {ev / peer:.2f} of Oxigraph "
+                     f"server's {peer:,.0f} ({cached.rps:,.0f} from the cache); goal at least a third: "
+                     f"{'met' if ev >= peer / 3 else 'not met'}")
+    memory = raw["atlas_rss"] / raw["oxigraph_rss"]
+    lines.append(f"server memory at {size}: {raw['atlas_rss']:,.0f} MB, {memory:.2f}× Oxigraph server's "
+                 f"{raw['oxigraph_rss']:,.0f} MB; goal at most 2×: {'met' if memory <= 2 else 'not met'}")
     p50 = raw["atlas"]["pages"].p50_ms
     lines.append(f"resource page p50 at {size}: {p50:.1f} ms; goal under 50 ms: {'met' if p50 < 50 else 'not met'}")
     for name, (first, again) in raw["atlas"].get("views", {}).items():

@@ -36,14 +36,16 @@ def tool(name: str) -> str | None:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+def memory_mb(pid: int) -> float:
+    """Memory of a process and all its descendants, in MB: the sum of their
+    proportional set sizes (Linux /proc), so pages the processes share (the
+    build the query workers share with their fork server) count once."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
@@ -82,7 +84,7 @@ class Server:
         raise TimeoutError(f"{self.name} did not answer within {timeout:.0f} s")
 
     def memory_mb(self) -> float:
-        return rss_mb(self.proc.pid) if self.proc and self.proc.poll() is None else 0.0
+        return memory_mb(self.proc.pid) if self.proc and self.proc.poll() is None else 0.0
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -69,7 +69,8 @@ class Settings:
                                      "in MiB; a query past it gets 503; 0 for no limit", "int")
     memory_triples: int = _setting(
         2_000_000, "KG_MEMORY_TRIPLES", "builds with at most this many triples are served from memory "
-        "(about 0.4 GB per million triples in each serving process), larger ones from disk; 0 serves "
+        "(about 0.4 GB per million triples, held once: the query workers are forks that share it), larger "
+        "ones from disk; 0 serves "
         "every build from disk", "int")
     store_query: str | None = _setting(None, "KG_STORE_QUERY", "a remote store's query endpoint; set, it "
                                        "replaces the embedded build for kg serve", "optional")

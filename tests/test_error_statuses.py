@@ -15,7 +15,7 @@ from kg.build import build
 
 from .conftest import LiveServer
 from .conftest import http_request as request
-from .test_sparql_safety import cmdline, descendants
+from .test_sparql_safety import query_workers as workers_under
 
 BAD = ["%20", "%3C", "%22", "%7B", "%5C", "%5E", "%60", "%00", "%FF%FE"]
 IRI_PATHS = ["/id/a{}b", "/def/a{}b", "/id/programme/a{}b.ttl",
@@ -74,7 +74,7 @@ def patient(built):
 
 
 def query_workers(server) -> list[int]:
-    return [p for p in descendants(server.proc.pid) if b"web.query_workers" in cmdline(p)]
+    return workers_under(server.proc.pid)
 
 
 def state(pid: int) -> str:

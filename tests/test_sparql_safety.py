@@ -148,7 +148,7 @@ def test_query_workers_have_no_network(guarded):
         "import ctypes,sys\n"
         "libc=ctypes.CDLL(None)\n"
         "sys.exit(0 if libc.unshare(0x40000000)==0 or libc.unshare(0x50000000)==0 else 1)")])
-    workers = [p for p in descendants(guarded.proc.pid) if b"web.query_workers" in cmdline(p)]
+    workers = query_workers(guarded.proc.pid)
     assert len(workers) >= 2
     if probe.returncode != 0:
         pytest.skip("this kernel does not allow unprivileged network namespaces")
@@ -263,12 +263,20 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def cmdline(pid: int) -> bytes:
+def comm(pid: int) -> bytes:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read()
+        with open(f"/proc/{pid}/comm", "rb") as fh:
+            return fh.read().strip()
     except OSError:
         return b""
+
+
+def query_workers(root: int, tree: list[int] | None = None) -> list[int]:
+    """The query worker processes under the server process ``root`` (forks
+    of its fork server, named by ``web.fork_server``)."""
+    from web.fork_server import WORKER_NAME
+
+    return [p for p in (descendants(root) if tree is None else tree) if comm(p) == WORKER_NAME]
 
 
 def cpu_ticks(pid: int) -> int | None:
@@ -317,7 +325,7 @@ def test_runaway_query_is_stopped_and_other_clients_keep_being_answered(guarded)
     time.sleep(0.5)
 
     # The runaway is burning a query worker's CPU now.
-    workers = [p for p in descendants(guarded.proc.pid) if b"web.query_workers" in cmdline(p)]
+    workers = query_workers(guarded.proc.pid)
     shares = cpu_shares(workers, 0.5)
     burning = max(shares, key=shares.get)
     assert shares[burning] > 0.25, shares  # (the machine may be shared: not a full CPU)
@@ -352,7 +360,7 @@ def test_runaway_query_is_stopped_and_other_clients_keep_being_answered(guarded)
     tree = descendants(guarded.proc.pid)
     shares = cpu_shares(tree, 1.0)
     assert all(share < 0.3 for share in shares.values()), shares
-    workers = [p for p in tree if b"web.query_workers" in cmdline(p)]
+    workers = query_workers(guarded.proc.pid, tree)
     assert len(workers) >= 2, "the pool was not refilled"
     status, _, _ = request(guarded, "GET", "/sparql?" + urlencode({"query": NORMAL}))
     assert status == 200

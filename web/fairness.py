@@ -28,6 +28,8 @@ from contextlib import contextmanager
 
 #: Seconds over which a client's query time is summed.
 WINDOW = 60.0
+#: Queries finished within this many seconds of each other are charged as one entry.
+BUCKET = 1.0
 #: Seconds a query over the client's concurrency waits for its own earlier one.
 SLOT_WAIT = 1.0
 
@@ -52,11 +54,32 @@ def client_address(remote_addr: str | None, forwarded_for: str | None,
 
 
 class _Client:
-    __slots__ = ("running", "spent")
+    """One client's running queries and the query time it spent in the last
+    minute: kept in buckets of one second with their running total, so a
+    client sending thousands of queries a minute costs each of them O(1)."""
+
+    __slots__ = ("running", "spent", "total")
 
     def __init__(self):
         self.running = 0
-        self.spent: deque[tuple[float, float]] = deque()  # (when finished, seconds)
+        self.spent: deque[list[float]] = deque()  # [last finished in the bucket, seconds]
+        self.total = 0.0
+
+    def charge(self, now: float, seconds: float) -> None:
+        last = self.spent[-1] if self.spent else None
+        if last is not None and now - last[0] < BUCKET:
+            last[0], last[1] = now, last[1] + seconds  # expires with its latest query
+        else:
+            self.spent.append([now, seconds])
+        self.total += seconds
+
+    def expire(self, now: float) -> float:
+        """Drop what finished more than a minute ago; the time spent since."""
+        while self.spent and self.spent[0][0] <= now - WINDOW:
+            self.total -= self.spent.popleft()[1]
+        if not self.spent:
+            self.total = 0.0  # no drift from the running sum
+        return self.total
 
 
 class Ticket:
@@ -79,16 +102,11 @@ class ClientLimits:
         self._clients: dict[str, _Client] = {}
         self._cond = threading.Condition()
 
-    def _spent(self, client: _Client, now: float) -> float:
-        while client.spent and client.spent[0][0] <= now - WINDOW:
-            client.spent.popleft()
-        return sum(s for _, s in client.spent)
-
     def _over_budget(self, client: _Client, now: float) -> int | None:
         """Seconds until the client is under its budget again, or None."""
         if self.budget <= 0:
             return None
-        spent = self._spent(client, now)
+        spent = client.expire(now)
         if spent < self.budget:
             return None
         for when, seconds in client.spent:
@@ -128,7 +146,7 @@ class ClientLimits:
         finally:
             now = time.monotonic()
             with self._cond:
-                client.spent.append((now, now - started))
+                client.charge(now, now - started)
             if ticket.until is None:
                 self._release(client)
             else:
@@ -146,5 +164,5 @@ class ClientLimits:
     def _forget_idle(self, now: float) -> None:
         if len(self._clients) > 1000:
             for who in [w for w, c in self._clients.items()
-                        if not c.running and not self._spent(c, now)]:
+                        if not c.running and not c.expire(now)]:
                 del self._clients[who]

@@ -30,6 +30,17 @@ class CurrentGraph:
         self._opened: tuple[str, OxigraphStore] | None = None
         self.remote: RemoteStore | None = (
             RemoteStore.from_settings(settings) if settings.store_query else None)
+        self._link_folder = os.path.realpath(os.path.dirname(os.path.abspath(settings.current)))
+
+    def published(self) -> str:
+        """The build folder ``current`` points at now. ``kg build`` swaps that
+        link atomically and writes it relative to its folder, so one readlink
+        per request tells (a full realpath costs a dozen lstat calls)."""
+        try:
+            link = os.readlink(self.settings.current)
+        except OSError:  # no build yet, or not a link: let realpath say
+            return os.path.realpath(self.settings.current)
+        return os.path.normpath(os.path.join(self._link_folder, link))
 
     def target(self) -> str:
         """The build folder published when this request began (changes on
@@ -41,7 +52,7 @@ class CurrentGraph:
         if self.remote is not None:
             target = self.remote.target()
         else:
-            target = os.path.realpath(self.settings.current)
+            target = self.published()
             if not os.path.isdir(target):
                 raise NoBuild()
         if has_request_context():
@@ -54,7 +65,7 @@ class CurrentGraph:
         target = self.target()
         opened = self._opened
         if opened is not None and opened[0] != target \
-                and os.path.realpath(self.settings.current) != target:
+                and self.published() != target:
             # A request begun before the build now published: read its own
             # build from disk (cheap to open) and keep the new one open.
             return OxigraphStore(os.path.join(target, "store"))

@@ -8,8 +8,10 @@ client gets a 503 that names the limit. The other workers keep serving.
 
 Each worker:
 
-* opens the current build read-only (and reopens it when a new build is
-  published: every request names the build it is for);
+* is forked from the fork server (``web.fork_server``), which holds the
+  current build, so the workers share one copy of it; a worker asked about
+  a newer build opens that itself, answers, and makes way for a fresh fork
+  (every request names the build it is for);
 * takes a request the web process has checked (``web.safety``: no SERVICE)
   and negotiated (``web.query_request``), and refuses FROM of graphs not held;
 * runs it on Oxigraph with the requested dataset and bound parameters;
@@ -22,8 +24,8 @@ Each worker:
 * dies with its parent (``PR_SET_PDEATHSIG``), so no worker outlives the
   server.
 
-Run as ``python -m web.query_workers FD`` by ``WorkerPool``; FD is one end of
-a socket pair carrying pickled requests and replies.
+A worker talks to its pool over a socket pair carrying pickled requests and
+replies.
 """
 
 from __future__ import annotations
@@ -35,19 +37,17 @@ import queue
 import re
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from kg.config import Settings
 
-log = logging.getLogger("kg.query_workers")
+from .fork_server import ForkServer
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+log = logging.getLogger("kg.query_workers")
 
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
@@ -291,15 +291,17 @@ def _open_current(engine: _Engine) -> None:
         pass
 
 
-def worker_main(fd: int) -> None:
-    isolated = _isolate_network()
+def worker_loop(fd: int, engine: _Engine) -> None:
+    """A worker's life, in a process just forked from the fork server
+    (``web.fork_server``) with ``engine`` holding the build it had loaded:
+    answer requests on the socket ``fd`` until the pool closes it."""
+    isolated = _isolate_network()  # a fork has a single thread: unshare is allowed
     _die_with_parent()
-    engine = _Engine()
     _limit_memory(engine.settings.worker_memory_mb)
-    if os.getppid() == 1:  # the parent died before PDEATHSIG was set
+    if os.getppid() == 1:  # the fork server died before PDEATHSIG was set
         return
     conn = Connection(fd)
-    _open_current(engine)
+    shared = engine._path  # the build held by the fork server, shared with it
     conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
     while True:
         try:
@@ -318,6 +320,10 @@ def worker_main(fd: int) -> None:
                 conn.send({"status": 500, "crashed": detail})
             finally:
                 os._exit(70)  # its state is not to be trusted: the pool starts a fresh one
+        if engine._path != shared:
+            # It loaded a newer build of its own: answer, then make way for a
+            # fork that shares the fork server's copy of it.
+            reply["retire"] = True
         try:
             conn.send(reply)
         except (OSError, ValueError) as exc:
@@ -332,24 +338,21 @@ def worker_main(fd: int) -> None:
 # --------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, settings: Settings):
+    def __init__(self, forks: ForkServer):
         parent, child = socket.socketpair()
         # What the worker writes to standard error (a Rust panic or allocation
         # failure before it dies) says why it died; it is also copied to the log.
         self.stderr = tempfile.TemporaryFile()
-        # the settings the web process was given, not its environment's
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")} | settings.to_env()
-        env["PYTHONPATH"] = os.pathsep.join(
-            [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        self.forks = forks
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "web.query_workers", str(child.fileno())],
-                pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
-                stderr=self.stderr)
+            self.pid = forks.spawn(child.fileno(), self.stderr.fileno())
+        except BaseException:
+            parent.close()
+            self.stderr.close()
+            raise
         finally:
             child.close()
         self.conn = Connection(parent.detach())
-        self.pid = self.proc.pid
         self.network_isolated = False
 
     def wait_ready(self, timeout: float) -> None:
@@ -359,7 +362,14 @@ class _Worker:
         self.network_isolated = hello.get("network_isolated", False)
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        # An idle worker sends nothing: anything to read is its end (EOF).
+        try:
+            return not self.conn.poll(0)
+        except (OSError, ValueError):
+            return False
+
+    def exit_status(self, timeout: float) -> int | None:
+        return self.forks.exit_status(self.pid, timeout)
 
     def last_words(self, limit: int = 262144) -> str:
         """The end of what the worker wrote to standard error."""
@@ -382,9 +392,7 @@ class _Worker:
             pass
 
     def reap(self) -> None:
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        if self.exit_status(10) is None:
             log.error("query worker %s did not exit after SIGKILL", self.pid)
         self.stderr.close()
 
@@ -392,12 +400,15 @@ class _Worker:
 class WorkerPool:
     """A fixed number of worker processes and a queue of idle ones.
 
-    Workers are started (and replaced) by one long-lived keeper thread, so
-    their parent-death signal stays tied to the life of this process."""
+    Workers are forked by a fork server (``web.fork_server``), asked (and a
+    private one started, when there is no shared one) by one long-lived keeper
+    thread, so a parent-death signal stays tied to the life of this process."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, fork_server: str | None = None):
         self.settings = settings
         self.size = max(2, settings.workers)
+        self._fork_server = fork_server  # the shared one's address (kg serve)
+        self._forks: ForkServer | None = None  # made by the keeper thread
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._jobs: queue.Queue = queue.Queue()
         self._all: set[_Worker] = set()
@@ -433,12 +444,17 @@ class WorkerPool:
             if job != "spawn" or self._closed:
                 return
             try:
-                fresh = _Worker(self.settings)
+                if self._forks is None:
+                    self._forks = ForkServer(self.settings, self._fork_server)
+                fresh = _Worker(self._forks)
                 with self._lock:
                     self._all.add(fresh)
                 fresh.wait_ready(60)
             except Exception as exc:  # keep trying: the pool must refill
                 log.error("could not start a query worker: %s", exc)
+                if isinstance(exc, OSError) and self._forks is not None:
+                    self._forks.close()  # gone: reconnect, or start a private one
+                    self._forks = None
                 time.sleep(1)
                 continue
             self._idle.put(fresh)
@@ -486,10 +502,7 @@ class WorkerPool:
                 raise stopped
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
-            try:
-                returncode = worker.proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                returncode = None
+            returncode = worker.exit_status(1)
             detail = worker.last_words()
             if detail.strip():  # into the server's log, without the backtrace
                 sys.stderr.write("\n".join(detail.splitlines()[:6]) + "\n")
@@ -501,7 +514,10 @@ class WorkerPool:
         if reply.get("out_of_memory"):
             self._idle.put(worker)
             raise WorkerCrashed("MemoryError", None, "MemoryError")
-        self._idle.put(worker)
+        if reply.get("retire"):
+            self._replace(worker)
+        else:
+            self._idle.put(worker)
         return reply
 
     def close(self) -> None:
@@ -513,19 +529,22 @@ class WorkerPool:
         for w in workers:
             w.reap()
         self._jobs.put(("stop", None))
+        if self._forks is not None:
+            self._forks.close()
 
 
 _pool: WorkerPool | None = None
 _pool_lock = threading.Lock()
 
 
-def get_pool(settings: Settings) -> WorkerPool:
-    """This process's pool (a forked child gets its own)."""
+def get_pool(settings: Settings, fork_server: str | None = None) -> WorkerPool:
+    """This process's pool (a forked child gets its own); ``fork_server`` is
+    the address of the shared fork server, for the pool's first making."""
     global _pool
     if _pool is None or _pool.pid != os.getpid():
         with _pool_lock:
             if _pool is None or _pool.pid != os.getpid():
-                _pool = WorkerPool(settings)
+                _pool = WorkerPool(settings, fork_server)
     return _pool
 
 
@@ -535,6 +554,3 @@ def close_pool() -> None:
         _pool.close()
         _pool = None
 
-
-if __name__ == "__main__":
-    worker_main(int(sys.argv[1]))

@@ -5,7 +5,9 @@ Gunicorn processes with threads (``gthread``) serve HTTP: two by default
 has its own response cache (``web.cache``) and its own pool of killable
 query worker processes (``web.query_workers``), started once that gunicorn
 worker is up, so a runaway query holds one query worker while other clients
-keep being answered. ``KG_ACCESS_LOG`` is where the access log goes (``-``,
+keep being answered. Every pool's workers are forked from one fork server
+(``web.fork_server``), started before gunicorn forks: it holds the build, and
+the workers share its copy. ``KG_ACCESS_LOG`` is where the access log goes (``-``,
 standard output, by default; empty for none).
 """
 
@@ -32,7 +34,7 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def _start_query_workers(settings: Settings):
+def _start_query_workers(settings: Settings, fork_server: str | None):
     def post_worker_init(worker):
         from .query_workers import get_pool
 
@@ -46,7 +48,7 @@ def _start_query_workers(settings: Settings):
             worker.wsgi.extensions["kg_graph"].store()
         except (FileNotFoundError, NoBuild):
             pass  # no build yet: pages say so
-        get_pool(settings).wait_ready(120)
+        get_pool(settings, fork_server).wait_ready(120)
     return post_worker_init
 
 
@@ -73,6 +75,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
         settings = dataclasses.replace(settings, public_url=bound_url(host, port))
     app = create_app(settings)
     app.debug = False
+    fork_server = None
+    if not settings.store_query:
+        from .fork_server import start_shared
+
+        fork_server = start_shared(settings)
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         # one Python process is bound to one core by its interpreter lock
@@ -88,6 +95,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
         "control_socket_disable": True,
         # Long GET queries: gunicorn's largest request line.
         "limit_request_line": 8190,
-        "post_worker_init": _start_query_workers(settings),
+        "post_worker_init": _start_query_workers(settings, fork_server),
         "worker_exit": _stop_query_workers,
     }).run()
