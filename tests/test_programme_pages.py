@@ -199,6 +199,13 @@ def test_pilots_and_pioneers_end_at_their_derived_planned_end(live_server):
     svg = svg[:svg.index("</svg>")]
     groups = {re.search(r"<title>([^:<]+):", g).group(1): g for g in svg.split('<g class="programme">')[1:]}
     assert 'class="open-end"' not in groups["Integrated care pilots"]
+    # the bar's hover text and the lineage boxes write the end as the pages do
+    assert "2009-04-01 to 2011-03 (planned end)</title>" in groups["Integrated care pilots"]
+    assert "2011-03-31" not in groups["Integrated care pilots"]
+    page = html(live_server, "/id/programme/integrated-care-pioneers")
+    lineage = page[page.index('data-chart="lineage"'):]
+    lineage = lineage[:lineage.index("</svg>")]
+    assert "2013-11-01 to 2018 (planned end)" in lineage and "2018-10-31" not in lineage
 
 
 def _home_ends(server) -> dict[str, str]:

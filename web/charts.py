@@ -99,7 +99,7 @@ def timeline(programmes: list[dict], today: str | None = None) -> Markup | None:
     for i, r in enumerate(rows):
         y = top + i * row_h
         x0 = x(r["s"])
-        when = r["s"] + (f" to {r['e']}" if r["e"] else
+        when = r["s"] + (f" to {r.get('end_shown') or r['e']}" if r["e"] else
                          f": no end recorded (last event {r.get('last_event') or r['s']}), drawn as ongoing")
         if r["from_events"]:
             when += "; start from the first event about it"
@@ -261,7 +261,8 @@ def lineage(programmes: list[dict], edges: list[tuple], focus: str, depth: int =
 
 
 def _dates(p: dict) -> str:
-    s, e = p.get("start"), p.get("end")
+    # the end as the pages write it ("2011-03 (planned end)"), not the day drawn
+    s, e = p.get("start"), p.get("end_shown") or p.get("end")
     if s and e:
         return f"{s} to {e}"
     if s:
