@@ -378,8 +378,13 @@ def goals(raw: dict, queries: list[Query]) -> list[str]:
     memory = raw["atlas_rss"] / raw["oxigraph_rss"]
     lines.append(f"server memory at {size}: {raw['atlas_rss']:,.0f} MB, {memory:.2f}× Oxigraph server's "
                  f"{raw['oxigraph_rss']:,.0f} MB; goal at most 2×: {'met' if memory <= 2 else 'not met'}")
-    p50 = raw["atlas"]["pages"].p50_ms
-    lines.append(f"resource page p50 at {size}: {p50:.1f} ms; goal under 50 ms: {'met' if p50 < 50 else 'not met'}")
+    pages = raw["atlas"]["pages"]
+    if pages.p50_ms is None:
+        lines.append(f"resource page p50 at {size}: no page answered ({pages.errors} failed: "
+                     f"{pages.error or 'see the server log'}); goal under 50 ms: not met")
+    else:
+        lines.append(f"resource page p50 at {size}: {pages.p50_ms:.1f} ms; goal under 50 ms: "
+                     f"{'met' if pages.p50_ms < 50 else 'not met'}")
     for name, (first, again) in raw["atlas"].get("views", {}).items():
         worst = max(first or float("inf"), again.p50_ms or float("inf"))
         lines.append(f"{name} at {size}: first request {'no answer' if first is None else f'{first / 1000:.2f} s'}, "

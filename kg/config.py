@@ -68,7 +68,7 @@ class Settings:
     worker_memory_mb: int = _setting(4096, "KG_WORKER_MEMORY_MB", "address space of each query worker "
                                      "in MiB; a query past it gets 503; 0 for no limit", "int")
     memory_triples: int = _setting(
-        2_000_000, "KG_MEMORY_TRIPLES", "builds with at most this many triples are served from memory "
+        4_000_000, "KG_MEMORY_TRIPLES", "builds with at most this many triples are served from memory "
         "(about 0.4 GB per million triples, held once: the query workers are forks that share it), larger "
         "ones from disk; 0 serves "
         "every build from disk", "int")
