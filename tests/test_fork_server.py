@@ -79,3 +79,30 @@ def test_a_lost_fork_server_is_replaced_by_a_private_one(tmp_path):
         assert {parent(w) for w in settle(server, 2)} == set(forks)
     finally:
         server.stop()
+
+
+def test_a_worker_that_has_grown_makes_way_for_a_fresh_fork(built):
+    """A query that leaves its worker with much private memory (a large sort
+    here; reading the build itself turns shared pages private too) is
+    answered, and that worker is then replaced by a fresh fork."""
+    from urllib.parse import urlencode
+
+    from .conftest import http_request as request
+
+    server = LiveServer(built, KG_HTTP_WORKERS=1, KG_WORKERS=2)
+    try:
+        before = set(settle(server, 2))
+        (fork,) = [p for p in descendants(server.proc.pid) if comm(p) == SERVER_NAME]
+        values = " ".join(str(i) for i in range(12))
+        big = f"SELECT ?s ?p ?o ?i WHERE {{ ?s ?p ?o VALUES ?i {{ {values} }} }} ORDER BY ?o ?i LIMIT 1"
+        status, _, _ = request(server, "GET", "/sparql?" + urlencode({"query": big}),
+                               headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert status == 200
+        deadline = time.monotonic() + 10
+        while set(query_workers(server.proc.pid)) >= before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = settle(server, 2)
+        assert len(after) == 2 and set(after) != before, "the grown worker was not replaced"
+        assert {parent(w) for w in after} == {fork}
+    finally:
+        server.stop()

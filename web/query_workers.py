@@ -270,6 +270,24 @@ def _error(status: int, message: str) -> dict:
     return {"status": status, "error": message}
 
 
+#: A worker makes way for a fresh fork once its private memory passes this
+#: share of its size when forked (or RETIRE_MIN_MB, if more).
+RETIRE_SHARE = 0.125
+RETIRE_MIN_MB = 64
+
+
+def _memory_mb(field: str) -> float:
+    """One field (``Rss``, ``Private_Dirty``...) of this process's memory, in MB."""
+    try:
+        with open("/proc/self/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _limit_memory(limit: int) -> None:
     """Cap the worker's address space (MiB; 0: none), so a query that would
     eat the machine's memory fails inside its own process instead."""
@@ -302,12 +320,18 @@ def worker_loop(fd: int, engine: _Engine) -> None:
         return
     conn = Connection(fd)
     shared = engine._path  # the build held by the fork server, shared with it
+    # Reading Oxigraph's in-memory store writes to the pages it reads, so a
+    # worker's share of the fork server's copy turns, page by page, into a
+    # private copy. Past a budget it makes way for a fresh fork.
+    budget = max(RETIRE_MIN_MB, _memory_mb("Rss") * RETIRE_SHARE)
+    answered = 0
     conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
     while True:
         try:
             req = conn.recv()
         except (EOFError, OSError):
             return
+        started = time.perf_counter()
         try:
             reply = engine.handle(req)
         except MemoryError:
@@ -320,10 +344,14 @@ def worker_loop(fd: int, engine: _Engine) -> None:
                 conn.send({"status": 500, "crashed": detail})
             finally:
                 os._exit(70)  # its state is not to be trusted: the pool starts a fresh one
+        answered += 1
         if engine._path != shared:
             # It loaded a newer build of its own: answer, then make way for a
             # fork that shares the fork server's copy of it.
             reply["retire"] = True
+        elif (time.perf_counter() - started > 0.05 or answered % 100 == 0) \
+                and _memory_mb("Private_Dirty") > budget:
+            reply["retire"] = True  # (cheap queries touch few pages: checked now and then)
         try:
             conn.send(reply)
         except (OSError, ValueError) as exc:
