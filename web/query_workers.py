@@ -35,17 +35,18 @@ import logging
 import os
 import queue
 import re
+import secrets
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from kg.config import Settings
-
-from .fork_server import ForkServer
 
 log = logging.getLogger("kg.query_workers")
 
@@ -364,6 +365,98 @@ def worker_loop(fd: int, engine: _Engine) -> None:
 # --------------------------------------------------------------------------
 # The pool, in the web process
 # --------------------------------------------------------------------------
+
+# --------------------------------------------------------------------------
+# The fork server (web.fork_server): starting one, asking it for workers
+# --------------------------------------------------------------------------
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+def _command(settings, fd: int) -> tuple[list[str], dict[str, str]]:
+    # the settings the web process was given, not its environment's
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")} | settings.to_env()
+    env["PYTHONPATH"] = os.pathsep.join(
+        [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return [sys.executable, "-m", "web.fork_server", str(fd)], env
+
+
+def start_shared(settings) -> str:
+    """Start the fork server every HTTP worker of this server shares (before
+    gunicorn forks them); returns its address (an abstract Unix socket)."""
+    address = f"\0kg-fork-server-{os.getpid()}-{secrets.token_hex(6)}"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(address)
+    listener.listen(64)
+    cmd, env = _command(settings, listener.fileno())
+    subprocess.Popen(cmd, pass_fds=[listener.fileno()], env=env, stdin=subprocess.DEVNULL)
+    listener.close()
+    return address
+
+
+class ForkServer:
+    """A pool's line to a fork server: the shared one at ``address`` when it
+    answers, else a private one started here."""
+
+    def __init__(self, settings, address: str | None = None):
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self.sock = None
+        if address:
+            try:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                sock.connect(address)
+                self.sock = sock
+            except OSError:
+                sock.close()
+        if self.sock is None:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            cmd, env = _command(settings, theirs.fileno())
+            try:
+                self._proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], env=env,
+                                              stdin=subprocess.DEVNULL)
+            finally:
+                theirs.close()
+            self.sock = ours
+
+    def _ask(self, message: bytes, fds: list[int] = ()) -> bytes:
+        with self._lock:
+            socket.send_fds(self.sock, [message], list(fds))
+            answer = self.sock.recv(256)
+        if not answer:
+            raise OSError("the fork server is gone")
+        return answer
+
+    def spawn(self, worker_fd: int, stderr_fd: int) -> int:
+        answer = self._ask(b"spawn", [worker_fd, stderr_fd])
+        if not answer.startswith(b"pid "):
+            raise OSError(answer.decode(errors="replace"))
+        return int(answer.split()[1])
+
+    def exit_status(self, pid: int, timeout: float) -> int | None:
+        """Worker ``pid``'s exit status, waiting up to ``timeout`` seconds for
+        it to exit; None if it has not."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                answer = self._ask(b"status %d" % pid)
+            except OSError:
+                return None
+            if answer.startswith(b"exit "):
+                return int(answer.split()[1])
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+
 
 class _Worker:
     def __init__(self, forks: ForkServer):

@@ -77,7 +77,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> None
     app.debug = False
     fork_server = None
     if not settings.store_query:
-        from .fork_server import start_shared
+        from .query_workers import start_shared
 
         fork_server = start_shared(settings)
     _Gunicorn(app, {
