@@ -112,7 +112,9 @@ def serve(listen_fd: int) -> None:
                 continue
             words = message.split()
             if words[0] == b"spawn" and len(fds) == 2:
-                engine_for_current(engine)
+                # Hold the published build before forking, so a worker forked
+                # after a build is published shares it.
+                _open_current(engine)
                 pid = _fork_worker(engine, fds[0], fds[1],
                                    [first.fileno()] + [c.fileno() for c in clients])
                 exited.pop(pid, None)  # a pid used again
@@ -126,15 +128,6 @@ def serve(listen_fd: int) -> None:
                 for fd in fds:
                     os.close(fd)
                 sock.send(b"error unknown request")
-
-
-def engine_for_current(engine) -> None:
-    """Hold the published build before forking, so a worker forked after a
-    build is published shares it instead of loading its own copy."""
-    try:
-        _open_current(engine)
-    except Exception:  # reported by the worker on its first query instead
-        pass
 
 
 if __name__ == "__main__":
