@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import page_tables
 from .config import Settings
 from .store import QUADS_FILE
 from .sources import data_files, load, load_shapes, ontology_files, shapes_files
@@ -142,6 +143,9 @@ def _write_store(settings: Settings, loaded, target: Path) -> dict:
         # The copy a server loads into memory (kg.store): written here, while
         # the shapes run, so serving never has to make it.
         loaded.store.dump(str(target / QUADS_FILE), ox.RdfFormat.N_QUADS)
+    # The whole-graph answers pages start from, from the graph in memory
+    # (from disk they would take minutes on a big build).
+    page_tables.write_tables(loaded.store, target)
     meta = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "triples": len(store),

@@ -6,6 +6,11 @@ Each file starts with comment lines that describe it::
     # description: What came before and after a programme, with dates and sources.
     # param: programme = https://w3id.org/integration-atlas/id/programme/vanguards
 
+A query about the whole graph that a page starts from, answered once by the
+build and kept in it (``kg.page_tables``), says so::
+
+    # build table: yes
+
 A query whose output the build keeps as a data file (a derivation run by
 ``python -m kg.placements``, not on a request) names that file::
 
@@ -33,6 +38,8 @@ class NamedQuery:
     params: dict[str, str] = field(default_factory=dict)
     #: The data file this query's output is kept in, for a derivation.
     derives: str = ""
+    #: Answered by the build and kept with it (``kg.page_tables``).
+    build_table: bool = False
 
 
 def _parse(path: Path) -> NamedQuery:
@@ -50,7 +57,7 @@ def _parse(path: Path) -> NamedQuery:
         elif key:
             meta[key] = value
     return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params,
-                      meta.get("derives", ""))
+                      meta.get("derives", ""), meta.get("build table", "") == "yes")
 
 
 def all_queries() -> dict[str, NamedQuery]:

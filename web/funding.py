@@ -15,7 +15,7 @@ from kg import formats
 
 from .documents import allow_any_origin
 from .linking import base, iri_term, per_build, rows, val
-from .money_flows import ALL_YEARS, all_flows, flows_involving, key_of, kinds, labelled, picture, years
+from .money_flows import ALL_YEARS, all_flows, flows_involving, key_of, kinds, labelled, view, years
 
 bp = Blueprint("funding", __name__)
 bp.after_request(allow_any_origin)
@@ -49,7 +49,8 @@ def view_from_request() -> tuple[dict, str, list[dict]]:
     if year != ALL_YEARS and year not in years(all_flows()):
         raise BadParameter(f"year: {year!r} is not a financial year with funding flows; use 'all' or one of: "
                            f"{', '.join(years(all_flows()))}.")
-    return picture(flows, kind, None if year == ALL_YEARS else year), programme, flows
+    pic, flows = view(_programme_iri(programme) if programme else None, kind, None if year == ALL_YEARS else year)
+    return pic, programme, flows
 
 
 def checked_view(fmt: str) -> tuple[dict, str, list[dict]]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from . import charts
-from .linking import href_for, iri_term, money, per_build, rows, val
+from .linking import href_for, iri_term, money, per_build, per_build_memo, rows, val
 
 DEFAULT_KIND = "spent"
 ALL_YEARS = "all"
@@ -61,8 +61,7 @@ def all_flows() -> list[dict]:
     sources: dict[str, list] = {}
     for r in rows("page-funding-sources"):
         sources.setdefault(r["flow"].value, []).append(
-            {"source": labelled(r, "source", "sourceLabel"), "locator": val(r["locator"]),
-             "reference": r["reference"].value})
+            {"source": labelled(r, "source", "sourceLabel"), "locator": val(r["locator"])})
     flows = []
     for r in rows("page-funding-flows"):
         try:
@@ -86,7 +85,9 @@ def all_flows() -> list[dict]:
             "period_label": val(r["periodLabel"]),
             "part_of": val(r["partOf"]),
             "source": labelled(r, "source", "sourceLabel"), "locator": val(r["locator"]),
-            "sources": sources.get(iri, []),
+            # one reference: the lead reference above (page-funding-sources lists two or more)
+            "sources": sources.get(iri) or ([{"source": labelled(r, "source", "sourceLabel"),
+                                              "locator": val(r["locator"])}] if r["source"] else []),
             "method": val(r["method"]), "inputs": int(r["inputs"].value) if r["inputs"] else 0,
         })
     for f in flows:
@@ -95,6 +96,7 @@ def all_flows() -> list[dict]:
     return flows
 
 
+@per_build_memo(maxsize=256)
 def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     """Flows that name ``iri`` as funder, recipient, programme or care model,
     with the parts of any of them and (``totals``, for a programme) the totals
@@ -126,6 +128,16 @@ def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     return [f for f in flows if f["flow"].value in chosen or f["flow"].value in below or f["flow"].value in above]
 
 
+@per_build_memo(maxsize=64)
+def view(programme: str | None, kind: str | None, year: str | None) -> tuple[dict, list[dict]]:
+    """The picture of a programme's flows (``programme`` an IRI) or of every
+    flow (None) for ``kind`` and ``year``, with the flows it is drawn from.
+    Kept per build: a view is asked for again and again, and callers only
+    read it."""
+    flows = flows_involving(programme) if programme else all_flows()
+    return picture(flows, kind, year), flows
+
+
 def kinds(flows: list[dict]) -> list[tuple[str, str, int]]:
     """(key, label, number of flows) of each kind of money among ``flows``, spent first."""
     seen: dict[str, list] = {}
@@ -149,11 +161,34 @@ def _within(f: dict, t: dict) -> bool:
     (fs, fe), (ts, te) = _span(f), _span(t)
     if not (ts <= fs and fe <= te):
         return False
-    inside = {x.value for x in [f["care_model"], f["programme"], *f["recipients"]] if x is not None}
-    if t["recipient"].value not in inside:
+    if t["recipient"].value not in _inside(f):
         return False
     same = (fs, fe) == (ts, te) and f["recipient"] is not None and f["recipient"].value == t["recipient"].value
     return not same or f["flow"].value > t["flow"].value
+
+
+def _inside(f: dict) -> set[str]:
+    """What ``f``'s money goes to or within: its care model, programme and recipients."""
+    return {x.value for x in [f["care_model"], f["programme"], *f["recipients"]] if x is not None}
+
+
+def _by_funder_and_recipient(flows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Flows that money can lie within (one funder, one recipient), by the
+    two: ``_within(f, t)`` needs ``t``'s funder and recipient to be ``f``'s
+    funder and one of ``_inside(f)``, so looking there instead of at every
+    flow keeps a view of many thousand flows linear."""
+    index: dict[tuple[str, str], list[dict]] = {}
+    for t in flows:
+        if not t["joint"] and t["recipient"] is not None and t["funder"] is not None:
+            index.setdefault((t["funder"].value, t["recipient"].value), []).append(t)
+    return index
+
+
+def _candidates(index: dict, f: dict) -> list[dict]:
+    """The flows of ``index`` that ``f`` could lie within."""
+    if f["funder"] is None:
+        return []
+    return [t for x in _inside(f) for t in index.get((f["funder"].value, x), [])]
 
 
 def _below(p: dict, t: dict) -> bool:
@@ -213,8 +248,14 @@ def picture(flows: list[dict], kind: str | None = None, year: str | None = None)
     # total) overlaps it: drawing both would count that part twice, so the
     # overlapping total is listed, not drawn, and its parts stand alone.
     top = [f for f in view if f["parent"] is None]
+    top_into = _by_funder_and_recipient(top)
+    order = {id(f): i for i, f in enumerate(top)}
     for t in top:
-        for r in top:
+        if not t["parts"]:
+            continue
+        # only a flow that some part of ``t`` lies within can overlap it
+        near = {id(r): r for p in t["parts"] for r in _candidates(top_into, p)}
+        for r in sorted(near.values(), key=lambda r: order[id(r)]):
             if r is t or not t["parts"] or r["why_not"] is not None or _within(r, t):
                 continue
             inside = [p for p in t["parts"] if _within(p, r)]
@@ -226,8 +267,9 @@ def picture(flows: list[dict], kind: str | None = None, year: str | None = None)
     # A flow with no total in the view that lies within another flow of the
     # view is money already counted there.
     roots = [f for f in view if f["parent"] is None and f["why_not"] is None]
+    view_into = _by_funder_and_recipient(view)
     for f in roots:
-        outer = [t for t in view if not (t["why_not"] and t["why_not"][0] == "overlaps")
+        outer = [t for t in _candidates(view_into, f) if not (t["why_not"] and t["why_not"][0] == "overlaps")
                  and not _below(t, f) and _within(f, t)]
         if not outer:
             continue

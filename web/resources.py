@@ -213,9 +213,24 @@ def claims_url(iri: str, page: int = 1) -> str:
     return f"/-/claims?uri={quote(iri, safe='')}" + (f"&page={page}" if page > 1 else "")
 
 
+#: Disputing pairs shown on one page at most.
+DISPUTES_ON_PAGE = 200
+
+
+@per_build
+def _disputes_by_resource() -> dict[str, list[dict]]:
+    """Every disputing pair, under each resource whose page shows it (found
+    once per build: disputes are few, and looking for a hub's would join
+    everything that names it)."""
+    out: dict[str, list[dict]] = {}
+    for r in rows("page-disputes"):
+        out.setdefault(r["resource"].value, []).append(r)
+    return out
+
+
 def dispute_pairs(iri: str) -> list[dict]:
     pairs = []
-    for r in rows("page-disputes", resource=iri):
+    for r in _disputes_by_resource().get(iri, [])[:DISPUTES_ON_PAGE]:
         sides = []
         for s in ("a", "b"):
             src = r[f"{s}Source"]
@@ -351,7 +366,7 @@ def resource_page(iri: str, alts: list[dict]) -> str:
 
     money = None
     if is_programme or any(c["class"] and c["class"].value == IA_NS + "FundingFlow" for c in claims):
-        flows = flows_involving(iri, totals=is_programme)
+        flows = flows_involving(iri, is_programme)  # by position: kept per build by its arguments
         if flows:
             money = picture(flows)
             money["flows"].sort(key=lambda f: (not f["drawn"], -f["amount"]))
@@ -433,12 +448,20 @@ def sites_by_care_model(programme: str) -> list[dict]:
             "site": iri_term(r["site"].value, val(r["siteLabel"])),
             "wave": iri_term(r["wave"].value, val(r["waveLabel"])) if r["wave"] else None,
             "number": val(r["programmeNumber"]),
-            "area": iri_term(r["area"].value, val(r["areaLabel"])) if r["area"] else None,
+            "area": _first_area(val(r["areaAndLabel"])),
         })
     for g in groups.values():
         g["sites"].sort(key=lambda s: (s["number"] is None, _int(s["number"]), s["site"].text.lower()))
     return sorted(groups.values(), key=lambda g: (g["care_model"] is None,
                                                   g["care_model"].text.lower() if g["care_model"] else ""))
+
+
+def _first_area(text: str | None):
+    """The area a programme's site query picked: its IRI, a space, its label."""
+    if not text:
+        return None
+    iri, _, label = text.partition(" ")
+    return iri_term(iri, label or None)
 
 
 def _int(text) -> int:
