@@ -12,7 +12,7 @@ import re
 from collections import OrderedDict
 
 from .evidence import disagreements, dossier_href, interval, show_value
-from .linking import IA_NS, curie, href_for, iri_term, rows, truth, val
+from .linking import IA_NS, curie, href_for, iri_term, per_build_memo, rows, truth, val
 
 #: Rows of the sources list on a programme page before "and N more".
 SOURCES_ON_PAGE = 12
@@ -45,8 +45,10 @@ def _names(packed: str | None) -> list:
     return out
 
 
+@per_build_memo(maxsize=64)
 def statements(programme: str) -> "OrderedDict[str, dict]":
-    """The items about the programme with all their statements."""
+    """The items about the programme with all their statements (kept per
+    build: a national programme has tens of thousands; callers only read)."""
     items: "OrderedDict[str, dict]" = OrderedDict()
     for r in rows("programme-statements", programme=programme):
         iri = r["item"].value
@@ -96,8 +98,10 @@ def headline_money(items: "OrderedDict[str, dict]") -> dict | None:
             "period": it["period"], "source": b["source"], "locator": b["locator"]}
 
 
+@per_build_memo(maxsize=64)
 def targets_and_outcomes(programme: str) -> list[dict]:
-    """Each target paired with its outcome, the gap and what missing it cost."""
+    """Each target paired with its outcome, the gap and what missing it cost
+    (kept per build; callers only read)."""
     pairs: "OrderedDict[tuple, dict]" = OrderedDict()
     for r in rows("bcf-planned-vs-actual", programme=programme):
         key = (r["target"].value, r["outcome"].value if r["outcome"] else None)
