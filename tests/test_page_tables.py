@@ -153,3 +153,15 @@ def test_funding_view_says_when_it_holds_only_the_first_flows(copied):
     assert (cut["flows_held"], cut["flows_in_graph"]) == (10, whole["flows_in_graph"])
     page = " ".join(client.get("/-/funding").get_data(as_text=True).split())
     assert f"holds the first 10 of the graph's {whole['flows_in_graph']:,} funding flows" in page
+
+
+def test_a_long_sum_shows_its_largest_terms_and_the_rest_added_up():
+    from decimal import Decimal
+    amounts = [Decimal(1_000_000 * (40 - i)) for i in range(30)]
+    text = money_flows._sum_text(amounts, sum(amounts, Decimal(0)))
+    shown = money_flows.SUM_TERMS_SHOWN
+    assert text.startswith("£40m + £39m + ") and text.endswith(" = £765m")
+    rest = sum(amounts[shown:], Decimal(0))
+    assert f"£{rest / 1_000_000:g}m (the {30 - shown} smaller ones)" in text
+    assert text.count(" + ") == shown
+    assert money_flows._sum_text(amounts[:3], Decimal(117_000_000)) == "£40m + £39m + £38m = £117m"

@@ -324,12 +324,26 @@ def picture(flows: list[dict], kind: str | None = None, year: str | None = None)
     drawn_roots = sorted((f for f in roots if f["drawn"]), key=lambda f: (-f["amount"], f["flow"].value))
     total = sum((f["amount"] for f in drawn_roots), Decimal(0))
     summary = {"amount": total, "roots": drawn_roots, "stated": len(drawn_roots) == 1,
-               "arithmetic": " + ".join(money(f["amount"]) for f in drawn_roots) + f" = {money(total)}"}
+               "arithmetic": _sum_text([f["amount"] for f in drawn_roots], total)}
     nodes = _nodes(bands)
     return {"flows": out, "kind": kind, "kind_label": next((lab for k, lab, _n in available if k == kind), kind),
             "year": year, "kinds": available, "years": years(flows), "bands": bands, "nodes": nodes,
             "remainders": remainders, "notes": notes, "total": summary,
             "chart": charts.sankey(bands), "drawn": sum(1 for f in out if f["drawn"])}
+
+
+#: Terms of a sum written out in full; a longer sum shows its largest ones
+#: and how many more there are (each is a row of the view's table and data).
+SUM_TERMS_SHOWN = 24
+
+
+def _sum_text(amounts: list[Decimal], total: Decimal) -> str:
+    """``a + b + ... = total``, the largest terms first."""
+    shown = [money(a) for a in amounts[:SUM_TERMS_SHOWN]]
+    if len(amounts) > SUM_TERMS_SHOWN:
+        rest = sum(amounts[SUM_TERMS_SHOWN:], Decimal(0))
+        shown.append(f"{money(rest)} (the {len(amounts) - SUM_TERMS_SHOWN:,} smaller ones)")
+    return " + ".join(shown) + f" = {money(total)}"
 
 
 def _nodes(bands: list[dict]) -> list[dict]:
