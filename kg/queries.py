@@ -7,9 +7,11 @@ Each file starts with comment lines that describe it::
     # param: programme = https://w3id.org/integration-atlas/id/programme/vanguards
 
 A query about the whole graph that a page starts from, answered once by the
-build and kept in it (``kg.page_tables``), says so::
+build and kept in it (``kg.page_tables``), says so; a query with one
+parameter that the build answers for each member of a class names the class::
 
     # build table: yes
+    # build table: each https://w3id.org/integration-atlas/def/Programme
 
 A query whose output the build keeps as a data file (a derivation run by
 ``python -m kg.placements``, not on a request) names that file::
@@ -38,8 +40,15 @@ class NamedQuery:
     params: dict[str, str] = field(default_factory=dict)
     #: The data file this query's output is kept in, for a derivation.
     derives: str = ""
-    #: Answered by the build and kept with it (``kg.page_tables``).
-    build_table: bool = False
+    #: Answered by the build and kept with it (``kg.page_tables``): "yes",
+    #: or "each CLASS-IRI" (once for each member, bound to the parameter).
+    build_table: str = ""
+
+    @property
+    def table_for_each(self) -> str | None:
+        """The class whose members the build answers this query for, if any."""
+        kind, _, iri = self.build_table.partition(" ")
+        return iri.strip() if kind == "each" else None
 
 
 def _parse(path: Path) -> NamedQuery:
@@ -57,7 +66,7 @@ def _parse(path: Path) -> NamedQuery:
         elif key:
             meta[key] = value
     return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params,
-                      meta.get("derives", ""), meta.get("build table", "") == "yes")
+                      meta.get("derives", ""), meta.get("build table", ""))
 
 
 def all_queries() -> dict[str, NamedQuery]:

@@ -84,7 +84,8 @@ def test_a_lost_fork_server_is_replaced_by_a_private_one(tmp_path):
 def test_a_worker_that_has_grown_makes_way_for_a_fresh_fork(built):
     """A query that leaves its worker with much private memory (a large sort
     here; reading the build itself turns shared pages private too) is
-    answered, and that worker is then replaced by a fresh fork."""
+    answered, and that worker, once idle for a while, is replaced by a fresh
+    fork."""
     from urllib.parse import urlencode
 
     from .conftest import http_request as request

@@ -15,7 +15,7 @@ from kg import formats
 
 from .documents import allow_any_origin
 from .linking import base, iri_term, per_build, rows, val
-from .money_flows import ALL_YEARS, all_flows, flows_involving, key_of, kinds, labelled, view, years
+from .money_flows import ALL_YEARS, all_flows, flow_count, flows_involving, key_of, kinds, labelled, view, years
 
 bp = Blueprint("funding", __name__)
 bp.after_request(allow_any_origin)
@@ -96,7 +96,8 @@ def funding():
         by_programme.setdefault(f["programme"].text if f["programme"] else "No programme stated", []).append(f)
     return render_template("funding.html", pic=pic, groups=by_programme, programmes=programmes,
                            selected=key_of(programme) if programme else "", count=len(flows),
-                           bcf=bcf_pooled(), query=request.query_string.decode())
+                           bcf=bcf_pooled(), query=request.query_string.decode(),
+                           held=len(all_flows()), existing=flow_count())
 
 
 def _amount(d: Decimal) -> int | float:
@@ -128,7 +129,8 @@ def as_data(pic: dict) -> dict:
               "out": {p: _amount(v) for p, v in n["out"].items()}} for n in pic["nodes"]]
     t = pic["total"]
     return {"kind": pic["kind"], "year": pic["year"] or ALL_YEARS, "flows": flows, "nodes": nodes,
-            "total": {"amount": _amount(t["amount"]), "stated": t["stated"], "arithmetic": t["arithmetic"]}}
+            "total": {"amount": _amount(t["amount"]), "stated": t["stated"], "arithmetic": t["arithmetic"]},
+            "flows_held": len(all_flows()), "flows_in_graph": flow_count()}
 
 
 CSV_FIELDS = ["funder", "recipient", "amount", "period", "kind", "thing", "statement", "sources", "part_of",

@@ -244,8 +244,12 @@ def number(value) -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def named_query(name: str) -> named.NamedQuery:
+    return named.get(name)
+
+
 def query_text(name: str) -> str:
-    return named.get(name).text
+    return named_query(name).text
 
 
 #: A line of a named query that ``page=`` replaces with ``LIMIT n OFFSET m``:
@@ -279,10 +283,9 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
     details are looked up for that page only); it too is made of whole
     numbers only.
     """
-    from kg import page_tables
     from kg.store import OxigraphStore
 
-    from .graph import current_graph, current_store
+    from .graph import current_store
 
     subs = {}
     for key, value in params.items():
@@ -305,13 +308,30 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
     if tail:
         text = text.rstrip() + "\n" + tail
     if isinstance(store, OxigraphStore):
-        if not (subs or filters or page or tail):
-            # answered by the build (kg.page_tables), if it was made since they were
-            kept = page_tables.read_table(current_graph().target(), name)
-            if kept is not None:
-                return PageSolutions(*kept)
+        kept = None if (filters or page or tail) else _kept_answer(name, subs)
+        if kept is not None:
+            return PageSolutions(*kept)
         return _run_in_worker(text, subs)
     return store.query(text, substitutions=subs or None)
+
+
+def _kept_answer(name: str, subs: dict):
+    """The build's own answer to a named query it keeps (``kg.page_tables``):
+    a whole-graph query asked as it is, or one asked about one member of the
+    class it is kept for; None if the build kept no such answer."""
+    from kg import page_tables
+
+    from .graph import current_graph
+
+    q = named_query(name)
+    if not q.build_table:
+        return None
+    if q.table_for_each is None:
+        return None if subs else page_tables.read_table(current_graph().target(), name)
+    values = [v for k, v in subs.items() if k.value in q.params]
+    if len(subs) != 1 or len(values) != 1 or not isinstance(values[0], ox.NamedNode):
+        return None
+    return page_tables.read_table(current_graph().target(), name, values[0].value)
 
 
 class PageSolutions(list):

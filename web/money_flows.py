@@ -96,6 +96,14 @@ def all_flows() -> list[dict]:
     return flows
 
 
+@per_build
+def flow_count() -> int:
+    """How many funding flows the graph has: more than ``all_flows`` holds
+    when page-funding-flows reached its limit."""
+    found = rows("page-funding-count")
+    return int(found[0]["flows"].value) if found else 0
+
+
 @per_build_memo(maxsize=256)
 def flows_involving(iri: str, totals: bool = True) -> list[dict]:
     """Flows that name ``iri`` as funder, recipient, programme or care model,
