@@ -72,7 +72,7 @@ agent:atlas-build-placements a prov:SoftwareAgent ;
 PLACEMENTS_PLAN = dict(
     name="place-sites-by-code", label="Placing sites in their integrated care systems by code",
     plan_label="Place sites by ODS code (named query site-systems)",
-    method='joined by ODS code: for each site, each organisation named for it (lead, partner, commissioner of its area, or the organisation whose area it covers) that has an ODS code assignment is followed through the change events it was an original organisation of (primary care trusts to CCGs, CCG mergers) to the integrated care board whose establishment on 1 July 2022 it (or the STP footprint it is) was an original organisation of. Inputs: the organisations named for sites, the code assignments, the change events. Names are never matched.')
+    method='joined by ODS code: for each site, each organisation named for it (lead, partner, commissioner of its area, or the organisation whose area it covers) that has an ODS code assignment is followed through the change events it was an original organisation of (primary care trusts to CCGs, CCG mergers) to the integrated care board whose establishment on 1 July 2022 it (or the STP footprint it is) was an original organisation of; an NHS trust, which took part in no establishment, is followed through the trust-to-board lookup entry from its code to the code of the board it lies in. Inputs: the organisations named for sites, the code assignments, the change events, the lookup entries. Names are never matched.')
 
 LINKS_HEADER = """\
 # Sites of different programmes in the same area, derived by joining ODS codes
@@ -128,6 +128,7 @@ def write(settings: Settings, query: str = QUERY, store=None) -> Path:
                        ("orgn", "https://w3id.org/integration-atlas/id/organisation/"),
                        ("change", "https://w3id.org/integration-atlas/id/change/"),
                        ("assignment", "https://w3id.org/integration-atlas/id/code-assignment/"),
+                       ("lookup", "https://w3id.org/integration-atlas/id/code-lookup/"),
                        ("activity", "https://w3id.org/integration-atlas/id/activity/"),
                        ("plan", "https://w3id.org/integration-atlas/id/plan/"),
                        ("agent", "https://w3id.org/integration-atlas/id/agent/")]:

@@ -223,7 +223,15 @@ def test_every_site_is_placed_or_recorded_as_not_placed_with_its_derivation(stor
     glossop = in_system[ID + "site/pilot-tameside-and-glossop"]
     assert glossop["icb"] == ID + "organisation/nhs-greater-manchester-icb"
     assert glossop["via"] == ID + "organisation/tameside-and-glossop-pct"
-    assert len(in_system) >= 80
+    # A pilot led by an NHS trust: placed through the trust's code and the trust-to-board lookup entry.
+    northumbria = in_system[ID + "site/pilot-northumbria"]
+    assert northumbria["icb"] == ID + "organisation/nhs-north-east-and-north-cumbria-icb"
+    assert northumbria["via"] == ID + "organisation/northumbria-healthcare-nhs-foundation-trust"
+    # A network of trusts in several systems is placed in each of them, not forced into one.
+    cancer = {r["icb"] for r in placed if r["site"] == ID + "site/vanguard-accountable-clinical-network-for-cancer"}
+    assert cancer == {ID + "organisation/" + icb for icb in (
+        "nhs-south-west-london-icb", "nhs-north-central-london-icb", "nhs-greater-manchester-icb")}
+    assert len(in_system) >= 90
 
 
 def test_the_placements_on_file_are_what_the_query_derives(store, built):
