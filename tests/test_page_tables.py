@@ -11,7 +11,6 @@ index of flows misses no flow that money can lie within.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections import Counter
 from pathlib import Path
