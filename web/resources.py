@@ -341,7 +341,13 @@ def resource_page(iri: str, alts: list[dict]) -> str:
     is_programme = bool(type_iris & classes_below(PROGRAMME))
 
     n_in = incoming_count(iri)
-    found = claims_of(iri, n_in)
+    if is_programme:
+        # Its page gives how many claims name it and a link to them, not the
+        # list: a national programme has tens of thousands.
+        total, citing = claim_count(iri)
+        found = {"rows": [], "total": total, "citing": citing, "paged": total > SORTED_MAX}
+    else:
+        found = claims_of(iri, n_in)
     claims = found["rows"]
     citing = [c for c in claims if "source" in c["relations"]] if is_document else []
     mentioning = [c for c in claims if c not in citing]
