@@ -215,3 +215,30 @@ def test_site_and_care_model_pages_show_only_their_own_money(live_server):
     svg = money[money.index("<svg"):money.index("</svg>")]
     assert "nao2018-pacs-funding" in svg
     assert "care-model/mcp" not in money and "care-model/acc" not in money
+
+
+def test_sankey_gathers_the_bands_of_a_box_of_many(built):
+    """A national programme has thousands of flows: the boxes past a column's
+    room are gathered into one, and so are their bands (one per pair of
+    boxes), each saying how many flows it holds and how much."""
+    from decimal import Decimal
+
+    from web import charts, create_app
+    from web.linking import iri_term
+    funder = {"key": "f", "iri": ID + "organisation/f", "label": "Funder"}
+    bands = []
+    for n in range(1, 41):
+        recipient = ID + f"site/s{n}"
+        flow = {"flow": iri_term(ID + f"flow/x{n}"), "funder": iri_term(funder["iri"], "Funder"), "programme": None,
+                "recipients": [iri_term(recipient, f"Site {n}")], "joint": False, "statement": "",
+                "amount": Decimal(n * 1_000_000), "drawn": True, "period": None, "source": None, "locator": None}
+        for _year in range(3):  # several flows between the same two boxes
+            bands.append({"src": funder, "dst": {"key": recipient, "iri": recipient, "label": f"Site {n}"},
+                          "amount": Decimal(n * 1_000_000), "flow": flow})
+    with create_app(built).test_request_context("/"):
+        svg = str(charts.sankey(bands, per_column=12))
+    linked = re.findall(r'<g class="flow" data-claim="[^"]+/flow/x(\d+)"', svg)
+    gathered = re.findall(r'<g class="flow gathered"><path class="band" d="[^"]+" fill="[^"]+"><title>([^<]+)</title>', svg)
+    assert sorted(set(int(n) for n in linked)) == list(range(30, 41))  # the 11 largest, each flow its own band
+    assert len(linked) == 33
+    assert gathered == ["£1.3bn in 87 flows from Funder to 29 others"]  # 3 × (1 + ... + 29) million = £1,305m

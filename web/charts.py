@@ -326,7 +326,21 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
             for n in rest:
                 alias[n["key"]] = other
             cols[ci] = col[: per_column - 1] + [other]
-    segs = [(alias.get(a) or nodes[a], alias.get(z) or nodes[z], b) for a, z, b in hops]
+    segs = []
+    gathered: dict[tuple[str, str], dict] = {}
+    for a, z, b in hops:
+        src, dst = alias.get(a) or nodes[a], alias.get(z) or nodes[z]
+        if a in alias or z in alias:
+            # One band per pair of boxes when either end gathers several
+            # nodes: a national programme has thousands of flows.
+            g = gathered.get((src["key"], dst["key"]))
+            if g is None:
+                g = gathered[(src["key"], dst["key"])] = {"amount": Decimal(0), "flow": None, "flows": 0}
+                segs.append((src, dst, g))
+            g["amount"] += b["amount"]
+            g["flows"] += 1
+        else:
+            segs.append((src, dst, b))
 
     pad, top, step = 10, 6, SANKEY_BOX + SANKEY_GAP
     width = SANKEY_BOX + step * (ncols - 1) + 2
@@ -351,7 +365,8 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
     for src, dst, b in segs:
         f = b["flow"]
         key = (f["programme"].value if f and f["programme"] else "(none)") if f else "(rest)"
-        colour = "#9a9a94" if f is None else colour_of.setdefault(key, PALETTE[len(colour_of) % len(PALETTE)])
+        colour = ("#d3cdbf" if b.get("flows") else "#9a9a94") if f is None else \
+            colour_of.setdefault(key, PALETTE[len(colour_of) % len(PALETTE)])
         th = max(0.8, float(b["amount"]) * scale)
         y0 = src["y"] + src["out_off"]
         y1 = dst["y"] + dst["in_off"]
@@ -361,6 +376,12 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
         xm = (x0 + x1) / 2
         d = (f"M{x0:.1f},{y0:.1f} C{xm:.1f},{y0:.1f} {xm:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
              f"L{x1:.1f},{y1 + th:.1f} C{xm:.1f},{y1 + th:.1f} {xm:.1f},{y0 + th:.1f} {x0:.1f},{y0 + th:.1f} Z")
+        if f is None and b.get("flows"):
+            tip = (f"{money(b['amount'])} in {b['flows']} flow{'s' if b['flows'] != 1 else ''} "
+                   f"from {src['label']} to {dst['label']}")
+            body.append(f'<g class="flow gathered"><path class="band" d="{d}" fill="{colour}">'
+                        f'<title>{_e(tip)}</title></path></g>')
+            continue
         if f is None:
             tip = f"{money(b['amount'])}: {dst['label']} (the stated total less its stated parts)"
             body.append(f'<g class="flow rest"><path class="band" d="{d}" fill="{colour}">'
@@ -394,7 +415,8 @@ def sankey(bands: list[dict], height_px: int = 420, per_column: int = 12) -> Mar
     return _svg("sankey", width, height, "Funding flows from funders to recipients",
                 "Bands are proportional to the amounts at each flow's preferred value; each band links to "
                 "the flow and its statements. Grey bands are the part of a total its stated parts do not "
-                "cover. The table lists every flow with its source.", body)
+                "cover; pale bands gather the flows to or from a box of several others. The table lists "
+                "every flow with its source.", body)
 
 
 # ---------------------------------------------------------------------------

@@ -45,20 +45,23 @@ def _names(packed: str | None) -> list:
     return out
 
 
+def _period(start: str | None, end: str | None) -> str | None:
+    if not (start or end):
+        return None
+    return start if start == end or not end else f"{start} to {end}" if start else f"by {end}"
+
+
 @per_build_memo(maxsize=64)
-def statements(programme: str) -> "OrderedDict[str, dict]":
-    """The items about the programme with all their statements (kept per
-    build: a national programme has tens of thousands; callers only read)."""
+def compared_statements(programme: str) -> "OrderedDict[str, dict]":
+    """The things about the programme that more than one statement gives, with
+    all their statements: the only ones that can disagree (kept per build;
+    callers only read)."""
     items: "OrderedDict[str, dict]" = OrderedDict()
-    for r in rows("programme-statements", programme=programme):
+    for r in rows("programme-compared-statements", programme=programme):
         iri = r["item"].value
-        start, end = val(r["periodStartLabel"]), val(r["periodEndLabel"])
         item = items.setdefault(iri, {
-            "item": iri_term(iri, val(r["itemLabel"])), "class": r["itemClass"].value.rsplit("/", 1)[-1],
-            "measure": val(r["measureLabel"]), "is_part": truth(r["isPart"]),
-            "to_programme": truth(r["toProgramme"]),
-            "period": (start if start == end or not end else f"{start} to {end}" if start else f"by {end}") if (start or end) else None,
-            "end": end or start, "statements": [],
+            "item": iri_term(iri, val(r["itemLabel"])), "measure": val(r["measureLabel"]),
+            "period": _period(val(r["periodStartLabel"]), val(r["periodEndLabel"])), "statements": [],
         })
         value = float(r["value"].value) if r["value"] is not None else None
         bound, rounding = val(r["boundLabel"]), float(r["rounding"].value) if r["rounding"] is not None else None
@@ -75,27 +78,18 @@ def statements(programme: str) -> "OrderedDict[str, dict]":
     return items
 
 
-def best_of(item: dict) -> dict | None:
-    return next((s for s in item["statements"] if s["best"]), item["statements"][0] if item["statements"] else None)
-
-
-def headline_money(items: "OrderedDict[str, dict]") -> dict | None:
+def headline_money(programme: str) -> dict | None:
     """The largest amount paid to the programme itself at its preferred value
     (a whole, not a part), else the largest money figure about it."""
-    def money_items(cond):
-        out = []
-        for it in items.values():
-            b = best_of(it)
-            if b and b["value"] is not None and b["unit"] in ("pounds sterling", "GBP") and cond(it):
-                out.append((b["value"], it, b))
-        return sorted(out, key=lambda t: -t[0])
-    found = (money_items(lambda it: it["class"] == "FundingFlow" and it["to_programme"] and not it["is_part"])
-             or money_items(lambda it: it["class"] in ("Figure", "FundingFlow") and not it["is_part"]))
+    found = rows("programme-money", programme=programme)
     if not found:
         return None
-    _v, it, b = found[0]
-    return {**figure(it["item"].value, b["value"], b["unit"]), "label": it["item"].text, "kind": b["kind"],
-            "period": it["period"], "source": b["source"], "locator": b["locator"]}
+    r = found[0]
+    unit = val(r["unitLabel"])
+    return {**figure(r["item"].value, r["value"].value, unit), "label": val(r["itemLabel"]) or curie(r["item"].value),
+            "kind": val(r["kindLabel"]), "period": _period(val(r["periodStartLabel"]), val(r["periodEndLabel"])),
+            "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
+            "locator": val(r["locator"])}
 
 
 @per_build_memo(maxsize=64)
@@ -134,16 +128,11 @@ def targets_and_outcomes(programme: str) -> list[dict]:
     return list(pairs.values())
 
 
-def findings(items: "OrderedDict[str, dict]") -> list[dict]:
-    out = []
-    for it in items.values():
-        if it["class"] != "Finding":
-            continue
-        b = best_of(it)
-        out.append({"item": it["item"], "href": dossier_href(it["item"].value),
-                    "source": b["source"] if b else None, "locator": b["locator"] if b else None,
-                    "url": b["url"] if b else None})
-    return out
+def findings(programme: str) -> list[dict]:
+    return [{"item": iri_term(r["item"].value, val(r["itemLabel"])), "href": dossier_href(r["item"].value),
+             "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
+             "locator": val(r["locator"]), "url": val(r["sourceUrl"])}
+            for r in rows("programme-findings", programme=programme)]
 
 
 def real_disagreements(items: "OrderedDict[str, dict]") -> list[dict]:
@@ -169,40 +158,35 @@ def real_disagreements(items: "OrderedDict[str, dict]") -> list[dict]:
     return out
 
 
-def sources(items: "OrderedDict[str, dict]") -> list[dict]:
-    counted: "OrderedDict[str, dict]" = OrderedDict()
-    for it in items.values():
-        for s in it["statements"]:
-            if s["source"]:
-                c = counted.setdefault(s["source"].value, {"source": s["source"], "url": s["url"], "n": set()})
-                c["n"].add(it["item"].value)
-    out = [{**c, "n": len(c["n"])} for c in counted.values()]
-    return sorted(out, key=lambda c: (-c["n"], c["source"].text.lower()))
+def sources(programme: str) -> list[dict]:
+    """The documents behind the programme's statements, most things first."""
+    return [{"source": iri_term(r["source"].value, val(r["sourceLabel"])), "url": val(r["sourceUrl"]),
+             "n": int(r["items"].value)} for r in rows("programme-sources", programme=programme)]
 
 
 def overview(programme: str, description: str | None, lineage_links: list[dict]) -> dict:
     """Everything the programme page shows above its sections."""
     found = rows("programme-summary", programme=programme)
     r = found[0] if found else None
-    items = statements(programme)
+    counted = rows("programme-items", programme=programme)
     pairs = targets_and_outcomes(programme)
-    latest = max((it["end"] for it in items.values() if it["end"]), default=None)
     return {
         "sentence": first_sentence(description),
         "type": val(r["typeLabel"]) if r else None,
-        "start": val(r["start"]) if r else None, "end": end_shown(r) if r else None, "latest": latest,
+        "start": val(r["start"]) if r else None, "end": end_shown(r) if r else None,
+        "latest": (val(counted[0]["latest"]) or None) if counted else None,
         "first_event": val(r["firstEvent"]) if r else None,
         "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
         "sites": int(r["sites"].value) if r else 0,
-        "money": headline_money(items),
+        "money": headline_money(programme),
         "plan": pairs[0] if pairs else None,
         "before": [l for l in lineage_links if l["direction"] == "before"],
         "after": [l for l in lineage_links if l["direction"] == "after"],
         "targets": pairs,
-        "findings": findings(items),
-        "disagreements": real_disagreements(items),
-        "sources": sources(items),
-        "items": len(items),
+        "findings": findings(programme),
+        "disagreements": real_disagreements(compared_statements(programme)),
+        "sources": sources(programme),
+        "items": int(counted[0]["items"].value) if counted else 0,
     }
 
 
