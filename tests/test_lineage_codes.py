@@ -58,9 +58,10 @@ def test_the_nottingham_vanguards_lie_in_the_nottinghamshire_acs(store):
 def test_south_yorkshire_and_working_together_are_linked_only_if_codes_join_them(store):
     found = links_between(store, "acs-south-yorkshire-and-bassetlaw", "vanguard-working-together-partnership")
     working_together = coded_organisations(store, "vanguard-working-together-partnership")
-    # Its trusts have no ODS codes in the data, so no code can join it to anything ...
-    assert working_together == set()
-    # ... and the name match that linked it to the South Yorkshire system is gone.
+    # Its seven trusts have ODS codes (which place it in each of their boards) ...
+    assert working_together == {"RFF", "RFS", "RP5", "RXF", "RFR", "RCU", "RHQ"}
+    # ... but a trust passes no area to a CCG or footprint, so no code joins it to the South Yorkshire
+    # system, and the name match that once linked the two stays gone.
     assert found == []
 
 

@@ -234,6 +234,34 @@ def test_every_site_is_placed_or_recorded_as_not_placed_with_its_derivation(stor
     assert len(in_system) >= 90
 
 
+def test_networks_are_placed_through_the_trusts_a_source_names_for_them(store):
+    placed = select(store, """
+        SELECT ?site ?icb ?via ?url ?read WHERE {
+          ?p a ia:SystemPlacement ; ia:placedSite ?site ; ia:inSystem ?icb ; ia:via ?via .
+          ?m a ia:OrganisationRole ; ia:roleIn ?site ; ia:organisation ?via .
+          ?s ia:statementOf ?m ; prov:wasDerivedFrom/ia:source ?doc .
+          ?doc schema:url ?url ; ia:retrieved ?read }""")
+    systems = defaultdict(set)
+    for r in placed:
+        systems[r["site"].rsplit("/", 1)[1]].add(r["icb"].rsplit("/", 1)[1].removeprefix("nhs-").removesuffix("-icb"))
+        assert r["url"].startswith("http") and r["read"], r  # each membership names its page and when it was read
+    # A network of trusts in several systems lies in each of them (EMRAD's eight trusts: Burton Hospitals
+    # has a code but no board entry, so it adds none).
+    assert systems["vanguard-emrad"] == {"nottingham-and-nottinghamshire", "northamptonshire", "derby-and-derbyshire",
+                                         "leicester-leicestershire-and-rutland", "lincolnshire"}
+    assert systems["vanguard-national-orthopaedic-alliance"] == {
+        "shropshire-telford-and-wrekin", "north-central-london", "birmingham-and-solihull"}
+    # Two of MERIT's four trusts are in no code file read: the other two place it.
+    assert systems["vanguard-merit"] == {"birmingham-and-solihull", "coventry-and-warwickshire"}
+    assert systems["vanguard-north-east-urgent-care-network"] == {"north-east-and-north-cumbria"}
+    # Doncaster and Bassetlaw's entries put it under two boards; Chesterfield and Mid Yorkshire lie outside South Yorkshire.
+    assert systems["vanguard-working-together-partnership"] == {
+        "south-yorkshire", "nottingham-and-nottinghamshire", "derby-and-derbyshire", "west-yorkshire"}
+    unplaced = {r["site"] for r in select(store, """
+        SELECT ?site WHERE { ?p a ia:SystemPlacement ; ia:placedSite ?site ; ia:gap ?gap }""")}
+    assert unplaced == {ID + "site/pilot-nhs-cumbria"}
+
+
 def test_the_placements_on_file_are_what_the_query_derives(store, built):
     derived = placements.derive(store)
     on_file = Graph().parse(built.data_dir / placements.TARGET)
