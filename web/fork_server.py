@@ -23,6 +23,7 @@ Requests come over Unix sequenced-packet sockets, one short message each:
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import select
 import socket
@@ -53,6 +54,9 @@ def _exit_status(status: int) -> int:
 
 
 def _fork_worker(engine, worker_fd: int, stderr_fd: int, keep_closed: list[int]) -> int:
+    # Objects made so far are never collected in the worker: the collector
+    # would write to each of them, copying every page of them into the fork.
+    gc.freeze()
     pid = os.fork()
     if pid:
         return pid

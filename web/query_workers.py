@@ -35,6 +35,7 @@ import logging
 import os
 import queue
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -285,6 +286,18 @@ RETIRE_MIN_MB = 64
 RETIRE_IDLE_S = 2.0
 
 
+#: Megabytes of pages newly faulted in (at most that much new private memory)
+#: between two readings of the worker's private memory.
+CHECK_EVERY_MB = 16
+PAGE_MB = resource.getpagesize() / 2**20
+
+
+def _minor_faults() -> int:
+    """Page faults served without reading from disk since this process began
+    (a fork starts from zero): each copy-on-write copy is one."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _memory_mb(field: str) -> float:
     """One field (``Rss``, ``Private_Dirty``...) of this process's memory, in MB."""
     try:
@@ -333,14 +346,13 @@ def worker_loop(fd: int, engine: _Engine) -> None:
     # worker's share of the fork server's copy turns, page by page, into a
     # private copy. Past a budget it makes way for a fresh fork.
     budget = max(RETIRE_MIN_MB, _memory_mb("Rss") * RETIRE_SHARE)
-    answered = 0
+    checked_at = _minor_faults()
     conn.send({"ready": True, "pid": os.getpid(), "network_isolated": isolated})
     while True:
         try:
             req = conn.recv()
         except (EOFError, OSError):
             return
-        started = time.perf_counter()
         try:
             reply = engine.handle(req)
         except MemoryError:
@@ -353,14 +365,17 @@ def worker_loop(fd: int, engine: _Engine) -> None:
                 conn.send({"status": 500, "crashed": detail})
             finally:
                 os._exit(70)  # its state is not to be trusted: the pool starts a fresh one
-        answered += 1
         if engine._path != shared:
             # It loaded a newer build of its own: answer, then make way for a
             # fork that shares the fork server's copy of it.
             reply["retire"] = True
-        elif (time.perf_counter() - started > 0.05 or answered % 100 == 0) \
-                and _memory_mb("Private_Dirty") > budget:
-            reply["grown"] = True  # (cheap queries touch few pages: checked now and then)
+        elif (_minor_faults() - checked_at) * PAGE_MB > CHECK_EVERY_MB:
+            # A page becomes private only through a fault, and the count of
+            # faults is one cheap call; reading smaps walks every page table
+            # (20 ms at 2M triples), so it waits until enough have faulted.
+            checked_at = _minor_faults()
+            if _memory_mb("Private_Dirty") > budget:
+                reply["grown"] = True
         try:
             conn.send(reply)
         except (OSError, ValueError) as exc:
