@@ -168,13 +168,13 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
     """Everything the programme page shows above its sections."""
     found = rows("programme-summary", programme=programme)
     r = found[0] if found else None
-    counted = rows("programme-items", programme=programme)
+    latest = rows("programme-latest-period", programme=programme)
     pairs = targets_and_outcomes(programme)
     return {
         "sentence": first_sentence(description),
         "type": val(r["typeLabel"]) if r else None,
         "start": val(r["start"]) if r else None, "end": end_shown(r) if r else None,
-        "latest": (val(counted[0]["latest"]) or None) if counted else None,
+        "latest": (val(latest[0]["latest"]) or None) if latest else None,
         "first_event": val(r["firstEvent"]) if r else None,
         "run_by": _names(val(r["runBy"])) if r else [], "launched_by": _names(val(r["launchedBy"])) if r else [],
         "sites": int(r["sites"].value) if r else 0,
@@ -186,7 +186,6 @@ def overview(programme: str, description: str | None, lineage_links: list[dict])
         "findings": findings(programme),
         "disagreements": real_disagreements(compared_statements(programme)),
         "sources": sources(programme),
-        "items": int(counted[0]["items"].value) if counted else 0,
     }
 
 
