@@ -256,6 +256,11 @@ def query_text(name: str) -> str:
 #: the comment ``# page`` closing a subquery that picks one page of items.
 #: Without ``page=`` it stays a comment, and the subquery picks them all.
 PAGE_LINE = re.compile(r"(?m)^([ \t]*)# page\b.*$")
+#: A line that ``run`` replaces with a ``VALUES`` block of terms the caller
+#: holds (``values=``): resources an earlier query of the same page found,
+#: so that a query looks up those and no others. Without it the query covers
+#: every resource.
+VALUES_LINE = re.compile(r"(?m)^([ \t]*)# values\b.*$")
 #: A line that ``run`` replaces with ``filters``: triple patterns made by the
 #: caller from validated IRIs only (a class index's facet filters).
 FILTERS_LINE = re.compile(r"(?m)^([ \t]*)# filters\b.*$")
@@ -270,7 +275,17 @@ def named_node(iri: str) -> ox.NamedNode:
         raise NotFound(f"{iri!r} is not a valid IRI ({exc}), so nothing in the atlas has it.") from None
 
 
-def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "", **params):
+def values_block(var: str, terms) -> str:
+    """``VALUES ?var { ... }`` of pyoxigraph terms or IRIs, each written by
+    pyoxigraph (an IRI that is not valid raises NotFound)."""
+    if not re.fullmatch(r"\w+", var):
+        raise ValueError(f"not a variable name: {var!r}")
+    cells = " ".join(str(named_node(t) if isinstance(t, str) else t) for t in dict.fromkeys(terms))
+    return f"VALUES ?{var} {{ {cells} }}"
+
+
+def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "",
+        values: tuple[str, list] | None = None, **params):
     """Run a named query against the current build.
 
     ``params`` are bound with Oxigraph substitutions (IRIs as ``str`` become
@@ -281,7 +296,8 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
     (``ORDER BY ... LIMIT n OFFSET m``). ``page=(limit, offset)`` fills the
     ``# page`` line of a query whose page is picked by a subquery (so that
     details are looked up for that page only); it too is made of whole
-    numbers only.
+    numbers only. ``values=(var, terms)`` fills its ``# values`` line with
+    a VALUES block of those terms (``values_block``).
     """
     from kg.store import OxigraphStore
 
@@ -300,6 +316,11 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
         text, found = FILTERS_LINE.subn(lambda m: m.group(1) + filters, text)
         if not found:
             raise ValueError(f"{name} has no '# filters' line")
+    if values is not None:
+        block = values_block(*values)
+        text, found = VALUES_LINE.subn(lambda m: m.group(1) + block, text, count=1)
+        if not found:
+            raise ValueError(f"{name} has no '# values' line")
     if page is not None:
         limit, offset = (int(n) for n in page)
         text, found = PAGE_LINE.subn(lambda m: f"{m.group(1)}LIMIT {limit} OFFSET {offset}", text, count=1)
@@ -308,7 +329,7 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
     if tail:
         text = text.rstrip() + "\n" + tail
     if isinstance(store, OxigraphStore):
-        kept = None if (filters or page or tail) else _kept_answer(name, subs)
+        kept = None if (filters or page or tail or values) else _kept_answer(name, subs)
         if kept is not None:
             return PageSolutions(*kept)
         return _run_in_worker(text, subs)
@@ -377,9 +398,9 @@ def _run_in_worker(text: str, subs: dict):
 
 
 def rows(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "",
-         **params) -> list[dict]:
+         values: tuple[str, list] | None = None, **params) -> list[dict]:
     """Solutions as dicts of variable name -> pyoxigraph term (missing = None)."""
-    result = run(name, tail, page, filters, **params)
+    result = run(name, tail, page, filters, values, **params)
     names = [v.value for v in result.variables]
     return [{n: sol[n] for n in names} for sol in result]
 

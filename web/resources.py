@@ -165,22 +165,66 @@ def first_literal(by_iri: dict, props: list[str]) -> str | None:
 
 
 def claim_rows(iri: str, page: tuple[int, int] | None = None) -> list[dict]:
+    """The claims that name ``iri`` (one page of them with ``page``), in
+    three small queries: which claims and how they name it, then what the
+    table shows of those claims, then the labels of what that names. As one
+    query the store joined every item of the graph to them (0.6 s at 2M
+    triples, for any resource); this way it looks up these claims only."""
+    found = rows("page-claims-mentioning", page=page, resource=iri)
+    if not found:
+        return []
+    facts: dict[str, dict[str, list]] = {r["claim"].value: {} for r in found}
+    for r in rows("page-claim-details", values=("claim", [r["claim"] for r in found])):
+        facts[r["claim"].value].setdefault(r["key"].value, []).append(r["value"])
+    named = [t for kept in facts.values() for k in LABELLED_FACTS for t in kept.get(k, ())]
+    labels = {r["item"].value: r["label"].value for r in rows("page-labels", values=("item", named))
+              if r["label"] is not None} if named else {}
+
+    def one(kept: dict, key: str):
+        # the least, so that a claim with two of something shows the same one every time
+        terms = kept.get(key)
+        return min(terms, key=lambda t: t.value) if terms else None
+
+    def labelled(kept: dict, key: str):
+        t = one(kept, key)
+        return iri_term(t.value, labels.get(t.value)) if t is not None else None
+
     out = []
-    for r in rows("page-claims-mentioning", page=page, resource=iri):
+    for r in found:
+        kept = facts[r["claim"].value]
+        amount = one(kept, "amount")
+        value = one(kept, "value") or amount
+        unit = one(kept, "unit")
+        unit_label = (labels.get(unit.value) if unit is not None else None) or ("GBP" if amount is not None else None)
+        start, end = (labels.get(t.value) if t is not None else None
+                      for t in (one(kept, "periodStart"), one(kept, "periodEnd")))
+        # a type and its label from the same class: the last by IRI, as a list sorts
+        cls = max(kept.get("class", ()), key=lambda t: t.value, default=None)
+        reliability = one(kept, "reliability") or one(kept, "leadReliability") or one(kept, "anyReliability")
         out.append({
-            "claim": iri_term(r["claim"].value, val(r["claimLabel"])),
-            "class": iri_term(r["class"].value, val(r["classLabel"])) if r["class"] else None,
-            "relations": (val(r["relations"]) or "").split(", "),
-            "about": iri_term(r["about"].value, val(r["aboutLabel"])) if r["about"] else None,
-            "value": val(r["value"]), "unit": val(r["unitLabel"]),
-            "is_money": val(r["unitLabel"]) in ("GBP", "pounds sterling"),
-            "date": val(r["date"]), "period": val(r["period"]),
-            "source": iri_term(r["source"].value, val(r["sourceLabel"])) if r["source"] else None,
-            "locator": val(r["locator"]), "reliability": val(r["reliability"]),
-            "summary": val(r["summary"]), "disputed": r["disputed"] is not None,
-            "method": val(r["method"]),
+            "claim": iri_term(r["claim"].value, val(one(kept, "label"))),
+            "class": iri_term(cls.value, labels.get(cls.value)) if cls is not None else None,
+            "relations": sorted((val(r["relations"]) or "").split(", ")),
+            "about": labelled(kept, "about"),
+            "value": val(value), "unit": unit_label,
+            "is_money": unit_label in ("GBP", "pounds sterling"),
+            "date": val(one(kept, "date")),
+            "period": (start if start == end else f"{start} to {end}") if start and end else start or end,
+            "source": labelled(kept, "source"),
+            "locator": val(one(kept, "locator")),
+            "reliability": labels.get(reliability.value) if reliability is not None else None,
+            "summary": val(one(kept, "summary")), "disputed": "disputes" in kept,
+            "method": val(one(kept, "method")),
         })
+    # as the table reads: by kind of item, then date, then name
+    out.sort(key=lambda c: ((c["class"].label or "") if c["class"] else "", c["date"] or "",
+                            c["claim"].label or "", c["claim"].value))
     return out
+
+
+#: Facts of a claim (page-claim-details) that name a resource shown by its label.
+LABELLED_FACTS = ("class", "about", "unit", "periodStart", "periodEnd", "source", "reliability",
+                  "leadReliability", "anyReliability")
 
 
 @per_build_memo(maxsize=256)

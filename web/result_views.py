@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-import pyoxigraph as ox
 
 from . import charts
 from .graph import current_store
-from .linking import href_for, money, number, query_text
+from .linking import VALUES_LINE, href_for, money, number, query_text, values_block
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
@@ -54,8 +53,7 @@ def labels(iris: list[str]) -> dict[str, str]:
     iris = list(dict.fromkeys(iris))[:MAX_LABELLED]
     if not iris:
         return {}
-    block = "VALUES ?item { " + " ".join(str(ox.NamedNode(i)) for i in iris) + " }"
-    text = query_text("page-labels").replace("# items", block, 1)
+    text = VALUES_LINE.sub(lambda m: m.group(1) + values_block("item", iris), query_text("page-labels"), count=1)
     out = {}
     for sol in current_store().query(text):
         if sol["label"] is not None:
