@@ -153,12 +153,9 @@ def measure_server(server: Server, queries: list[Query], picked: dict, opts) -> 
     # time: latency, not throughput.
     if isinstance(server, Atlas):
         html = {"Accept": "text/html", "Cache-Control": "no-cache"}
-        out["views"] = measure_views(server, opts)
+        out["views"] = measure_views(server, opts, picked)
         reqs = [load.Request("GET", page_path(iri, picked["base"]), html) for iri in picked["pages"]]
         out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1)
-        if picked["hub"]:
-            hub = [load.Request("GET", page_path(picked["hub"], picked["base"]), html)]
-            out["hub"] = load.run(server.port, hub, 5, 1, opts.max_seconds, warmup=1)
     else:
         reqs = [describe(server, iri) for iri in picked["pages"]]
         out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1,
@@ -169,16 +166,28 @@ def measure_server(server: Server, queries: list[Query], picked: dict, opts) -> 
 #: Whole-graph pages measured at the serve size: (figure name, path).
 VIEWS = [("funding view", "/-/funding"), ("funding view as JSON", "/-/funding.json"),
          ("funding view for one year", "/-/funding?year=2015-16"), ("home page", "/")]
+
+
+def views(picked: dict) -> list[tuple[str, str]]:
+    """VIEWS, then the pages of the sampled resources held to the same goal:
+    the programme most things name, and the dossier and evidence pack of a
+    funding flow."""
+    out = list(VIEWS)
+    if picked.get("hub"):
+        out.append(("page of the programme most things name", page_path(picked["hub"], picked["base"])))
+    out.append(("dossier of a funding flow", page_path(picked["flow"], picked["base"])))
+    out.append(("evidence pack (CSV) of that flow", "/-/evidence.csv?item=" + quote(picked["flow"], safe="")))
+    return out
 #: Goal for each view: an answer within this many seconds after the first request of a build.
 VIEW_GOAL_S = 2.0
 
 
-def measure_views(server: Server, opts) -> dict:
+def measure_views(server: Server, opts, picked: dict) -> dict:
     """The first request of each view after the build (what a reader waits
     for once), then the p50 of a few more: {name: (first ms or None, Result)}."""
     out = {}
     headers = {"Accept": "text/html", "Cache-Control": "no-cache"}
-    for name, path in VIEWS:
+    for name, path in views(picked):
         req = load.Request("GET", path, headers)
         client = load.Client(server.port, max(opts.peer_timeout, 60))
         started = time.monotonic()
@@ -321,10 +330,6 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
                        ratio(pages.p50_ms, theirs.p50_ms, higher_is_better=False)))
         out.append(Row(f"{size}: resource page p99 (vs {peer_name} DESCRIBE)", ms(pages.p99_ms),
                        ms(theirs.p99_ms), ratio(pages.p99_ms, theirs.p99_ms, higher_is_better=False)))
-    if "hub" in raw["atlas"]:
-        hub = raw["atlas"]["hub"]
-        out.append(Row(f"{size}: page of the most-linked resource ({raw['sample']['hub'].rsplit('/', 1)[-1]}), p50",
-                       ms(hub.p50_ms), "—"))
     for name, (first, again) in raw["atlas"].get("views", {}).items():
         out.append(Row(f"{size}: {name}, first request after the build",
                        ms(first) if first is not None else "no answer", "—"))
