@@ -152,10 +152,8 @@ def measure_server(server: Server, queries: list[Query], picked: dict, opts) -> 
     # Pages (or the peers' DESCRIBE of the same resources), one client at a
     # time: latency, not throughput.
     if isinstance(server, Atlas):
-        html = {"Accept": "text/html", "Cache-Control": "no-cache"}
         out["views"] = measure_views(server, opts, picked)
-        reqs = [load.Request("GET", page_path(iri, picked["base"]), html) for iri in picked["pages"]]
-        out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1)
+        out["pages"] = measure_pages(server, picked, opts)
     else:
         reqs = [describe(server, iri) for iri in picked["pages"]]
         out["pages"] = load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1,
@@ -200,6 +198,13 @@ def measure_views(server: Server, opts, picked: dict) -> dict:
             client.close()
         out[name] = (first, load.run(server.port, [req], 5, 1, opts.max_seconds, warmup=1))
     return out
+
+
+def measure_pages(server: Server, picked: dict, opts) -> load.Result:
+    """The HTML page of each sampled resource, one client at a time."""
+    html = {"Accept": "text/html", "Cache-Control": "no-cache"}
+    reqs = [load.Request("GET", page_path(iri, picked["base"]), html) for iri in picked["pages"]]
+    return load.run(server.port, reqs, len(reqs), 1, opts.max_seconds * 4, warmup=1)
 
 
 def measure_dump(server: Server) -> dict:
@@ -290,6 +295,26 @@ def run(home: Path, opts, progress) -> tuple[list[Row], dict, list[str]]:
     return rows(raw, queries, opts), raw, goals(raw, queries)
 
 
+def run_pages(home: Path, opts, progress) -> tuple[list[Row], dict, list[str]]:
+    """The atlas's pages alone, no peers (``--pages-only``: the national-scale
+    row): the views and the sampled resource pages on the build at ``home``."""
+    store = Path(home, "current").resolve() / "store"
+    triples = len(ox.Store.read_only(str(store)))
+    picked = sample(store, opts.pages)
+    raw: dict = {"triples": triples, "sample": picked}
+    progress(f"serving {triples} triples: the atlas's pages")
+    with Atlas(home) as s:
+        raw["atlas"] = {"views": measure_views(s, opts, picked), "pages": measure_pages(s, picked, opts)}
+        raw["atlas_rss"] = s.memory_mb()
+    size = _label(triples)
+    pages = raw["atlas"]["pages"]
+    rows = [Row(f"{size}: resource page p50, {pages.requests} resources", ms(pages.p50_ms), "—"),
+            Row(f"{size}: resource page p99", ms(pages.p99_ms), "—"), *view_rows(raw, size),
+            Row(f"{size}: server memory after the pages (proportional set size of all its processes)",
+                mb(raw["atlas_rss"]), "—")]
+    return rows, raw, [page_goal(raw, size), *view_goals(raw, size)]
+
+
 def _label(n: int) -> str:
     return f"{n / 1e6:.0f}M" if n >= 1_000_000 else f"{n // 1000}k"
 
@@ -330,10 +355,7 @@ def rows(raw: dict, queries: list[Query], opts) -> list[Row]:
                        ratio(pages.p50_ms, theirs.p50_ms, higher_is_better=False)))
         out.append(Row(f"{size}: resource page p99 (vs {peer_name} DESCRIBE)", ms(pages.p99_ms),
                        ms(theirs.p99_ms), ratio(pages.p99_ms, theirs.p99_ms, higher_is_better=False)))
-    for name, (first, again) in raw["atlas"].get("views", {}).items():
-        out.append(Row(f"{size}: {name}, first request after the build",
-                       ms(first) if first is not None else "no answer", "—"))
-        out.append(Row(f"{size}: {name}, p50 after", ms(again.p50_ms) if again.p50_ms is not None else "—", "—"))
+    out.extend(view_rows(raw, size))
     for attempt, words in (("first", "first request: written, then sent"), ("again", "sent from the file")):
         a, b = raw["atlas_dump"][attempt], raw["oxigraph_dump"][attempt]
         out.append(Row(f"{size}: full N-Triples dump over HTTP, {words} (vs Oxigraph server "
@@ -383,20 +405,37 @@ def goals(raw: dict, queries: list[Query]) -> list[str]:
     memory = raw["atlas_rss"] / raw["oxigraph_rss"]
     lines.append(f"server memory at {size}: {raw['atlas_rss']:,.0f} MB, {memory:.2f}× Oxigraph server's "
                  f"{raw['oxigraph_rss']:,.0f} MB; goal at most 2×: {'met' if memory <= 2 else 'not met'}")
+    lines.append(page_goal(raw, size))
+    lines.extend(view_goals(raw, size))
+    d = raw["atlas_dump"]
+    lines.append(f"N-Triples dump at {size}: {d['first']['rate']:.0f} MB/s on the first request, "
+                 f"{d['again']['rate']:.0f} MB/s after; memory growth {d['first']['rss_peak'] - d['first']['rss_before']:.0f} MB; "
+                 f"goal 50 MB/s: {'met' if min(d['first']['rate'], d['again']['rate']) >= 50 else 'not met'}")
+    return lines
+
+
+def view_rows(raw: dict, size: str) -> list[Row]:
+    out = []
+    for name, (first, again) in raw["atlas"].get("views", {}).items():
+        out.append(Row(f"{size}: {name}, first request after the build",
+                       ms(first) if first is not None else "no answer", "—"))
+        out.append(Row(f"{size}: {name}, p50 after", ms(again.p50_ms) if again.p50_ms is not None else "—", "—"))
+    return out
+
+
+def page_goal(raw: dict, size: str) -> str:
     pages = raw["atlas"]["pages"]
     if pages.p50_ms is None:
-        lines.append(f"resource page p50 at {size}: no page answered ({pages.errors} failed: "
-                     f"{pages.error or 'see the server log'}); goal under 50 ms: not met")
-    else:
-        lines.append(f"resource page p50 at {size}: {pages.p50_ms:.1f} ms; goal under 50 ms: "
-                     f"{'met' if pages.p50_ms < 50 else 'not met'}")
+        return (f"resource page p50 at {size}: no page answered ({pages.errors} failed: "
+                f"{pages.error or 'see the server log'}); goal under 50 ms: not met")
+    return f"resource page p50 at {size}: {pages.p50_ms:.1f} ms; goal under 50 ms: {'met' if pages.p50_ms < 50 else 'not met'}"
+
+
+def view_goals(raw: dict, size: str) -> list[str]:
+    lines = []
     for name, (first, again) in raw["atlas"].get("views", {}).items():
         worst = max(first or float("inf"), again.p50_ms or float("inf"))
         lines.append(f"{name} at {size}: first request {'no answer' if first is None else f'{first / 1000:.2f} s'}, "
                      f"then {again.p50_ms or float('nan'):.0f} ms; goal under {VIEW_GOAL_S:.0f} s: "
                      f"{'met' if worst < VIEW_GOAL_S * 1000 else 'not met'}")
-    d = raw["atlas_dump"]
-    lines.append(f"N-Triples dump at {size}: {d['first']['rate']:.0f} MB/s on the first request, "
-                 f"{d['again']['rate']:.0f} MB/s after; memory growth {d['first']['rss_peak'] - d['first']['rss_before']:.0f} MB; "
-                 f"goal 50 MB/s: {'met' if min(d['first']['rate'], d['again']['rate']) >= 50 else 'not met'}")
     return lines

@@ -63,3 +63,17 @@ def test_serving_figures_on_the_real_build(built):
     assert flood["calm"].requests > 0 and flood["calm"].errors == 0
     assert flood["flood"].get("429", 0) > 0
     assert "while another client floods" in text
+
+
+def test_pages_alone_on_the_real_build(built):
+    """The national-scale row's mode (``--pages-only``): the atlas's pages
+    and views, no peer, each answered and each with its goal line."""
+    opts = argparse.Namespace(max_seconds=2, pages=6, peer_timeout=60)
+    rows, raw, goals = serve.run_pages(Path(built.home), opts, progress=lambda _m: None)
+    assert raw["atlas"]["pages"].requests == 6 and raw["atlas"]["pages"].errors == 0
+    names = [name for name, _path in serve.views(raw["sample"])]
+    assert set(raw["atlas"]["views"]) == set(names)
+    assert all(first is not None and again.errors == 0 for first, again in raw["atlas"]["views"].values())
+    assert all(r.peer == "—" for r in rows)
+    assert any(g.startswith("dossier of a funding flow at ") for g in goals)
+    assert any(g.startswith("resource page p50 at ") for g in goals)
