@@ -168,6 +168,11 @@ def test_words_not_codes(live_server):
     # a document links to its original, official address first
     page = html(live_server, "/id/document/p21")
     assert re.search(r'<a href="https://www\.nao\.org\.uk/press-release/[^"]+" rel="external">Read the original</a>', page)
+    # a third party's copy is offered as a copy, never as the original
+    for path in ("/id/document/nao-vanguards-2018", "/id/document/p52"):
+        page = html(live_server, path)
+        assert re.search(r'rel="external">Read a copy held by a third party \(no official copy is known\)</a>', page), path
+        assert "Read the original" not in page, path
 
 
 def test_timeline_draws_unended_programmes_as_ongoing(live_server):

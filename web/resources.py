@@ -467,12 +467,12 @@ def seed_documents() -> dict[str, str]:
 
 
 def original_of(by_iri: dict) -> dict | None:
-    """Where to read a document: its official address, or a mirror (marked)."""
-    for v in by_iri.get(SCHEMA_URL, []):
-        url = v.value
-        if url.startswith(("https://", "http://")):
-            label = first_literal(by_iri, LABEL_PROPS) or ""
-            return {"url": url, "mirror": "mirror" in label.lower()}
+    """Where to read a document: its official address, else a third-party
+    copy (ia:copyUrl), marked as such."""
+    for prop, copy in ((SCHEMA_URL, False), (IA_NS + "copyUrl", True)):
+        for v in by_iri.get(prop, []):
+            if v.value.startswith(("https://", "http://")):
+                return {"url": v.value, "mirror": copy}
     return None
 
 
