@@ -125,18 +125,24 @@ def label(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def run_ours(n: int, seed: int, work: Path, progress) -> tuple[list[Row], list[str], dict]:
-    """Synthesise and build one size with the default settings only (no
-    peer): the build behind the national-scale pages row."""
+def synth_and_build(n: int, seed: int, work: Path, progress) -> tuple[Path, dict, dict]:
+    """Synthesise about ``n`` triples and build them with the default
+    settings: (data folder, synth manifest, build figures)."""
     from kg.synth import synthesise
 
     work.mkdir(parents=True, exist_ok=True)
-    L = label(n)
     data = work / f"data-{n}"
-    progress(f"[{L}] synthesising {n} triples")
+    progress(f"[{label(n)}] synthesising {n} triples")
     manifest = synthesise(data, n, seed=seed)
-    progress(f"[{L}] build (default settings)")
-    ours = build(data, work / f"home-{n}", "auto")
+    progress(f"[{label(n)}] build (default settings)")
+    return data, manifest, build(data, work / f"home-{n}", "auto")
+
+
+def run_ours(n: int, seed: int, work: Path, progress) -> tuple[list[Row], list[str], dict]:
+    """Synthesise and build one size with the default settings only (no
+    peer): the build behind the national-scale pages row."""
+    L = label(n)
+    data, manifest, ours = synth_and_build(n, seed, work, progress)
     rows = [Row(f"{L}: build ({manifest['triples']:,} triples stated, {ours['triples'] or 0:,} in the store: "
                 f"parse, validate, index)", seconds(ours["seconds"]), "—"),
             Row(f"{L}: build phases: parse / validate ({ours['engine']}) / index, s",
@@ -148,19 +154,12 @@ def run_ours(n: int, seed: int, work: Path, progress) -> tuple[list[Row], list[s
 def run_sizes(sizes: list[int], cap: float, seed: int, work: Path, progress) -> tuple[list[Row], list[str], dict]:
     """Synthesise, build (ours and the peer) and validate each size; export
     the largest. Table rows, goal lines and raw figures."""
-    from kg.synth import synthesise
-
-    work.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     goals: list[str] = []
     raw: dict = {}
     for n in sizes:
         L = label(n)
-        data = work / f"data-{n}"
-        progress(f"[{L}] synthesising {n} triples")
-        manifest = synthesise(data, n, seed=seed)
-        progress(f"[{L}] build (default settings)")
-        ours = build(data, work / f"home-{n}", "auto")
+        data, manifest, ours = synth_and_build(n, seed, work, progress)
         progress(f"[{L}] build with pyshacl (peer, up to {cap:.0f} s)")
         peer = build(data, work / f"home-{n}-peer", "pyshacl", timeout=cap)
         shutil.rmtree(work / f"home-{n}-peer", ignore_errors=True)
