@@ -266,3 +266,12 @@ def test_jsonld_document_uses_the_published_context(live_server):
     ctx = json.loads(fetch(live_server.url, "/-/context.jsonld").body)["@context"]
     assert ctx["ia"] == str(IA)
     assert ctx["prog"].endswith("/id/programme/")
+
+
+def test_a_404_outside_the_resources_runs_no_search(live_server):
+    """Suggestions are for addresses of the atlas's resources; any other
+    unknown path gets the plain helpful page without a text search."""
+    r = fetch(live_server.url, "/vanguards", BROWSER_ACCEPT)
+    assert r.status == 404 and "Not found" in r.text
+    assert 'href="/id/programme/vanguards"' not in r.text
+    assert 'action="/-/search"' in r.text
