@@ -284,6 +284,14 @@ def values_block(var: str, terms) -> str:
     return f"VALUES ?{var} {{ {cells} }}"
 
 
+def with_values(text: str, var: str, terms) -> str:
+    """``text`` with its ``# values`` line filled by ``values_block``."""
+    text, found = VALUES_LINE.subn(lambda m: m.group(1) + values_block(var, terms), text, count=1)
+    if not found:
+        raise ValueError("the query has no '# values' line")
+    return text
+
+
 def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters: str = "",
         values: tuple[str, list] | None = None, **params):
     """Run a named query against the current build.
@@ -317,10 +325,7 @@ def run(name: str, tail: str = "", page: tuple[int, int] | None = None, filters:
         if not found:
             raise ValueError(f"{name} has no '# filters' line")
     if values is not None:
-        block = values_block(*values)
-        text, found = VALUES_LINE.subn(lambda m: m.group(1) + block, text, count=1)
-        if not found:
-            raise ValueError(f"{name} has no '# values' line")
+        text = with_values(text, *values)
     if page is not None:
         limit, offset = (int(n) for n in page)
         text, found = PAGE_LINE.subn(lambda m: f"{m.group(1)}LIMIT {limit} OFFSET {offset}", text, count=1)

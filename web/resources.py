@@ -176,7 +176,8 @@ def claim_rows(iri: str, page: tuple[int, int] | None = None) -> list[dict]:
     facts: dict[str, dict[str, list]] = {r["claim"].value: {} for r in found}
     for r in rows("page-claim-details", values=("claim", [r["claim"] for r in found])):
         facts[r["claim"].value].setdefault(r["key"].value, []).append(r["value"])
-    named = [t for kept in facts.values() for k in LABELLED_FACTS for t in kept.get(k, ())]
+    named = [t for kept in facts.values() for k in LABELLED_FACTS for t in kept.get(k, ())
+             if isinstance(t, ox.NamedNode)]
     labels = {r["item"].value: r["label"].value for r in rows("page-labels", values=("item", named))
               if r["label"] is not None} if named else {}
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-
 from . import charts
 from .graph import current_store
-from .linking import VALUES_LINE, href_for, money, number, query_text, values_block
+from .linking import href_for, money, number, query_text, with_values
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
@@ -53,7 +52,7 @@ def labels(iris: list[str]) -> dict[str, str]:
     iris = list(dict.fromkeys(iris))[:MAX_LABELLED]
     if not iris:
         return {}
-    text = VALUES_LINE.sub(lambda m: m.group(1) + values_block("item", iris), query_text("page-labels"), count=1)
+    text = with_values(query_text("page-labels"), "item", iris)
     out = {}
     for sol in current_store().query(text):
         if sol["label"] is not None:
